@@ -1,0 +1,71 @@
+# The two commands in README.md: `make book` builds the HTML site and the PDF; `make test` runs
+# the tests. Each creates .venv and installs what it needs first.
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+BUILD := _build
+HTML := $(BUILD)/html
+PDF_NAME := kursk-edition.pdf
+JB_FLAGS := -n -W --keep-going
+export KURSK_BOOK_BUILD := 1
+export PYDEVD_DISABLE_FILE_VALIDATION := 1
+
+.PHONY: book html pdf test bench lint lock clean system-tex system-browser
+
+book: html pdf
+	@echo
+	@echo "Built:"
+	@echo "  HTML site: $(CURDIR)/$(HTML)/index.html"
+	@echo "  PDF:       $(CURDIR)/$(HTML)/$(PDF_NAME)  (also $(BUILD)/latex/book.pdf)"
+
+$(BIN)/.installed: requirements.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $@
+
+system-tex:
+	scripts/system-deps.sh tex
+
+system-browser:
+	scripts/system-deps.sh browser
+
+html: $(BIN)/.installed
+	$(BIN)/jupyter-book build . $(JB_FLAGS) --builder html
+
+pdf: $(BIN)/.installed system-tex
+	# A failed latexmk run can leave "All targets up-to-date" behind; start LaTeX clean.
+	rm -rf $(BUILD)/latex
+	$(BIN)/jupyter-book build . $(JB_FLAGS) --builder pdflatex
+	test -s $(BUILD)/latex/book.pdf
+	! grep -n "Missing character" $(BUILD)/latex/book.log
+	mkdir -p $(HTML)
+	cp $(BUILD)/latex/book.pdf $(HTML)/$(PDF_NAME)
+
+test: $(BIN)/.installed system-tex system-browser
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	# pytest exits 5 when it collected no tests; that is a failure here, not a pass.
+	status=0; $(BIN)/python -m pytest || status=$$?; \
+	if [ $$status -eq 5 ]; then echo "make test: pytest ran no tests" >&2; exit 1; fi; \
+	exit $$status
+
+bench: $(BIN)/.installed system-tex
+	$(BIN)/python scripts/bench.py
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+# Re-pin requirements.txt from requirements.in in a throwaway environment.
+lock:
+	rm -rf $(BUILD)/lock-venv
+	$(PYTHON) -m venv $(BUILD)/lock-venv
+	$(BUILD)/lock-venv/bin/pip install --quiet -r requirements.in
+	{ echo "# Exact pins, transitive ones included. Regenerate with: make lock"; \
+	  $(BUILD)/lock-venv/bin/pip freeze --exclude-editable; echo "-e ."; } > requirements.txt
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,83 @@
+"""A strict HTML build into a temporary folder: every page exists and nothing loads off-site."""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from conftest import toc_files
+
+pytestmark = pytest.mark.build
+
+
+class _Assets(HTMLParser):
+    """Collects every URL a page would fetch by itself (scripts, styles, images, frames)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if tag in {"script", "img", "iframe", "audio", "video", "source"} and a.get("src"):
+            self.urls.append(a["src"])
+        if tag == "link" and a.get("href"):
+            rel = (a.get("rel") or "").lower()
+            if any(word in rel for word in ("stylesheet", "preload", "modulepreload", "icon")):
+                self.urls.append(a["href"])
+
+
+def external_assets(page: Path) -> list[str]:
+    parser = _Assets()
+    parser.feed(page.read_text(encoding="utf-8"))
+    return [u for u in parser.urls if urlsplit(u).scheme in {"http", "https"} or u.startswith("//")]
+
+
+def test_every_toc_page_is_built(html_dir: Path) -> None:
+    missing = [doc for doc in toc_files() if not (html_dir / f"{doc}.html").is_file()]
+    assert missing == []
+
+
+def test_no_page_loads_assets_from_another_host(html_dir: Path) -> None:
+    offenders = {
+        str(page.relative_to(html_dir)): urls
+        for page in html_dir.rglob("*.html")
+        if (urls := external_assets(page))
+    }
+    assert offenders == {}
+
+
+def test_no_stylesheet_imports_from_another_host(html_dir: Path) -> None:
+    offenders = [
+        str(css.relative_to(html_dir))
+        for css in html_dir.rglob("*.css")
+        if "url(http" in css.read_text(encoding="utf-8", errors="ignore").replace(" ", "")
+        or "@importurl(http" in css.read_text(encoding="utf-8", errors="ignore").replace(" ", "")
+    ]
+    assert offenders == []
+
+
+def test_chart_script_is_vendored_and_only_on_chart_pages(html_dir: Path) -> None:
+    script = html_dir / "_static" / "kursk" / "kursk-charts.js"
+    assert script.stat().st_size > 100_000
+    for page in html_dir.rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        has_chart = 'class="kursk-vega"' in text
+        assert ("kursk/kursk-charts.js" in text) == has_chart, page
+
+
+def test_every_page_links_to_the_pdf(html_dir: Path) -> None:
+    for doc in toc_files():
+        text = (html_dir / f"{doc}.html").read_text(encoding="utf-8")
+        assert "kursk-edition.pdf" in text, doc
+
+
+def test_no_dead_widget_or_thebe_markup(html_dir: Path) -> None:
+    for page in html_dir.rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        assert "application/vnd.jupyter.widget-view+json" not in text, page
+        assert "widget-state" not in text, page
+        assert "THEBE_JS_URL" not in text, page
+        assert "require.min.js" not in text, page

@@ -1,0 +1,69 @@
+"""The chart renderer: HTML for the site, vector PDF for the book, Altair's default elsewhere."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import altair as alt
+import pytest
+
+from kursk_edition import charts, demo
+
+
+def test_html_holds_the_spec_and_a_labelled_container() -> None:
+    spec = demo.advantage_chart().to_dict()
+    html = charts.chart_html(spec)
+    ident = charts.spec_id(spec)
+    assert f'id="{ident}"' in html
+    assert f'data-spec-id="{ident}-spec"' in html
+    assert 'role="figure"' in html and "aria-label=" in html
+    payload = html.split(f'id="{ident}-spec">', 1)[1].rsplit("</script>", 1)[0]
+    assert json.loads(payload) == spec
+
+
+def test_html_cannot_be_closed_by_data() -> None:
+    spec = {"description": "x", "data": {"values": [{"a": "</script><script>alert(1)"}]}}
+    html = charts.chart_html(spec)
+    assert html.count("</script>") == 1
+
+
+def test_spec_id_is_stable_and_content_based() -> None:
+    spec = demo.advantage_chart().to_dict()
+    assert charts.spec_id(spec) == charts.spec_id(json.loads(json.dumps(spec)))
+    assert charts.spec_id(spec) != charts.spec_id(demo.advantage_chart(default_peak=5).to_dict())
+
+
+def test_book_renderer_gives_html_and_vector_pdf() -> None:
+    bundle = charts.book_renderer(demo.advantage_chart().to_dict())
+    assert charts.CHART_CLASS in bundle["text/html"]
+    pdf = base64.b64decode(bundle["application/pdf"])
+    assert pdf.startswith(b"%PDF")
+    assert bundle["text/plain"] == "<Chart: An illustrative advantage curve>"
+
+
+def test_png_export_works() -> None:
+    png = charts.chart_png(demo.advantage_chart().to_dict())
+    assert png.startswith(b"\x89PNG")
+
+
+def test_renderer_choice_follows_the_build_flag(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(charts.BUILD_ENV_VAR, raising=False)
+    assert charts.use_book_renderer() == "default"
+    monkeypatch.setenv(charts.BUILD_ENV_VAR, "1")
+    assert charts.use_book_renderer() == charts.RENDERER
+    assert alt.renderers.active == charts.RENDERER
+    alt.renderers.enable("default")
+
+
+def test_bundle_is_self_contained_and_draws_our_charts() -> None:
+    bundle = charts.javascript_bundle()
+    assert "window.vegaEmbed" in bundle
+    assert f"div.{charts.CHART_CLASS}[data-spec-id]" in bundle
+    # A self-contained bundle has no module imports left to fetch.
+    assert "import(" not in bundle.replace("import()", "")
+
+
+def test_demo_rejects_out_of_range_peak() -> None:
+    with pytest.raises(ValueError, match="peak"):
+        demo.advantage(0, peak=99)

@@ -1,0 +1,47 @@
+"""The PDF: every chapter title is in it, and the chart page holds the figure."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+from conftest import page_title, toc_files
+
+pytestmark = [pytest.mark.tex, pytest.mark.build]
+
+
+def pdf_pages(pdf: Path) -> list[str]:
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    return text.split("\f")
+
+
+def normalise(text: str) -> str:
+    return " ".join(text.replace("\u2019", "'").split())
+
+
+def test_pdf_holds_every_chapter_title(pdf_path: Path) -> None:
+    text = normalise(" ".join(pdf_pages(pdf_path)))
+    missing = [page_title(doc) for doc in toc_files() if normalise(page_title(doc)) not in text]
+    assert missing == []
+
+
+def test_chart_figure_is_drawn_on_its_caption_page(pdf_path: Path) -> None:
+    # The chart is vector art, so its own title is text on the page that holds its caption.
+    pages = [normalise(p) for p in pdf_pages(pdf_path)]
+    caption_pages = [p for p in pages if "An illustrative curve that peaks" in p]
+    assert caption_pages, "figure caption not found"
+    assert any("An illustrative advantage curve" in p for p in caption_pages)
+
+
+def test_no_missing_characters_and_xelatex_used(pdf_path: Path) -> None:
+    log = pdf_path.with_suffix(".log").read_text(encoding="utf-8", errors="ignore")
+    assert "Missing character" not in log
+    assert "XeTeX" in log
+
+
+def test_no_widget_repr_in_pdf(pdf_path: Path) -> None:
+    text = " ".join(pdf_pages(pdf_path))
+    assert "IntSlider(" not in text and "VBox(children" not in text

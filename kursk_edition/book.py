@@ -14,10 +14,18 @@ from pathlib import Path
 from typing import Any
 
 import nbformat
+from docutils import nodes
 from myst_nb.core.read import read_myst_markdown_notebook
 from sphinx.application import Sphinx
+from sphinx.config import Config
+from sphinx.errors import ConfigError
+from sphinx.transforms import SphinxTransform
+from sphinx.transforms.post_transforms import SphinxPostTransform
+from sphinx.util.docutils import SphinxDirective
 
 from kursk_edition import DATA, ROOT, charts
+from kursk_edition import registry as paragraph_registry
+from kursk_edition.errors import DataError
 
 PACKAGE = ROOT / "kursk_edition"
 CHART_SCRIPT = "kursk/kursk-charts.js"
@@ -80,8 +88,162 @@ def _disable_thebe(app: Sphinx) -> None:
         ]
 
 
+def heading_substitutions(reg: paragraph_registry.Registry) -> dict[str, str]:
+    """``{{ p01_heading }}`` and friends, so chapter headings come from the registry."""
+    return {f"{p.id}_heading": f"¶{p.number} · {p.title}" for p in reg.paragraphs}
+
+
+def _validate_and_substitute(app: Sphinx, config: Config) -> None:
+    # Fail before reading anything if the registry, the bibliography or a citation is broken.
+    try:
+        reg = paragraph_registry.validate(extra_cites=extra_data_cites())
+    except DataError as exc:
+        raise ConfigError(f"invalid edition data: {exc}") from None
+    config.myst_substitutions = {**config.myst_substitutions, **heading_substitutions(reg)}
+
+
+def extra_data_cites() -> dict[str, set[str]]:
+    """Cite keys used by the data files other than the registry (CSV ``cite`` columns)."""
+    import csv
+
+    used: dict[str, set[str]] = {}
+    for path in sorted(DATA.glob("*.csv")):
+        with path.open(encoding="utf-8", newline="") as handle:
+            for row in csv.DictReader(handle):
+                for key in (row.get("cite") or "").replace(";", " ").replace(",", " ").split():
+                    used.setdefault(str(path), set()).add(key)
+    return used
+
+
+class ParagraphDirective(SphinxDirective):
+    """Render one registry paragraph: paraphrase, attributed quote, deep link, annotations.
+
+    Annotations become footnotes anchored on their phrase: margin notes in the HTML (the
+    theme's sidenotes), footnotes in the PDF.
+    """
+
+    required_arguments = 1
+    has_content = False
+
+    def run(self) -> list[nodes.Node]:
+        reg = paragraph_registry.registry()
+        try:
+            paragraph = reg.paragraph(self.arguments[0])
+        except KeyError as exc:
+            raise self.error(str(exc)) from None
+        self.env.note_dependency(str(paragraph_registry.REGISTRY))
+        footnotes: list[nodes.footnote] = []
+        block = nodes.container(classes=["kursk-paragraph"])
+
+        paraphrase = nodes.paragraph(classes=["kursk-paraphrase"])
+        paraphrase += nodes.strong(text="In our words. ")
+        paraphrase += self._annotated(paragraph, paragraph.paraphrase, footnotes)
+        block += paraphrase
+
+        quote = nodes.block_quote(classes=["kursk-quote"])
+        quote += nodes.paragraph(
+            "",
+            "",
+            nodes.Text("\u201c"),
+            *self._annotated(paragraph, paragraph.quote, footnotes),
+            nodes.Text("\u201d"),
+        )
+        quote += nodes.attribution(
+            text=f"{reg.article.author}, ¶{paragraph.number} of the original"
+        )
+        block += quote
+
+        link = paragraph_registry.deep_link(reg.article.url, paragraph.quote)
+        block += nodes.paragraph(
+            "",
+            "",
+            nodes.reference(
+                "",
+                f"Read ¶{paragraph.number} in the original \u2197",
+                refuri=link,
+                classes=["kursk-deep-link"],
+            ),
+            classes=["kursk-original-link"],
+        )
+        block += footnotes
+        return [block]
+
+    def _annotated(
+        self, paragraph: paragraph_registry.Paragraph, text: str, footnotes: list[nodes.footnote]
+    ) -> list[nodes.Node]:
+        """The text with each annotation's anchor phrase marked and followed by its footnote."""
+        out: list[nodes.Node] = []
+        position = 0
+        for start, annotation in paragraph.anchored_in(text):
+            end = start + len(annotation.anchor)
+            out.append(nodes.Text(text[position:start]))
+            out.append(nodes.inline(text=text[start:end], classes=["kursk-anchor"]))
+            out.append(self._footnote(paragraph, annotation, footnotes))
+            position = end
+        out.append(nodes.Text(text[position:]))
+        return out
+
+    def _footnote(
+        self,
+        paragraph: paragraph_registry.Paragraph,
+        annotation: paragraph_registry.Annotation,
+        footnotes: list[nodes.footnote],
+    ) -> AnnotationMark:
+        # An auto-numbered, named footnote, registered as the reST parser does for [#name]_.
+        # Its reference is placed by AnnotationFootnotes after MyST has finished the page,
+        # because MyST reports any footnote reference it did not parse itself.
+        name = f"{paragraph.id}-note-{len(footnotes) + 1}"
+        cites = ",".join(annotation.cite)
+        body, messages = self.state.inline_text(
+            f"{annotation.note} {{cite:p}}`{cites}`", self.lineno
+        )
+        footnote = nodes.footnote("", nodes.paragraph("", "", *body), auto=1, names=[name])
+        self.state.document.note_autofootnote(footnote)
+        self.state.document.note_explicit_target(footnote, footnote)
+        footnotes.append(footnote)
+        footnotes.extend(messages)
+        return AnnotationMark(refname=name)
+
+
+class AnnotationMark(nodes.Inline, nodes.Element):
+    """Where an annotation's footnote reference goes; replaced before footnotes are numbered."""
+
+
+class AnnotationFootnotes(SphinxTransform):
+    """Turn annotation marks into auto-numbered footnote references."""
+
+    # Before Sphinx's UnreferencedFootnotesDetector (200) and docutils' Footnotes (620).
+    default_priority = 190
+
+    def apply(self, **kwargs: Any) -> None:
+        for mark in list(self.document.findall(AnnotationMark)):
+            reference = nodes.footnote_reference("", "", auto=1, refname=mark["refname"])
+            self.document.note_autofootnote_ref(reference)
+            self.document.note_footnote_ref(reference)
+            mark.replace_self(reference)
+
+
+class RepairSidenoteParents(SphinxPostTransform):
+    """The theme's sidenote transform moves footnote content by assigning ``children`` directly,
+    so those nodes keep their old parent, and a citation inside a note is then resolved in the
+    detached tree and left unresolved on the page. Re-link them before references resolve."""
+
+    default_priority = 2  # after the theme's HandleFootnoteTransform (1), before resolving (10)
+    formats = ("html",)
+
+    def run(self, **kwargs: Any) -> None:
+        for note in self.document.findall(nodes.inline):
+            if {"sidenote", "marginnote"} & set(note["classes"]):
+                for child in note.children:
+                    child.parent = note
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     _disable_thebe(app)
+    app.connect("config-inited", _validate_and_substitute)
+    app.add_directive("paragraph", ParagraphDirective)
+    app.add_transform(AnnotationFootnotes)
+    app.add_post_transform(RepairSidenoteParents)
     app.connect("source-read", _note_input_dependencies)
     app.connect("html-page-context", _add_chart_script)
     app.connect("build-finished", _write_chart_script)

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from kursk_edition import DATA, ROOT
 from kursk_edition.errors import DataError
+from kursk_edition.gluing import glue_values
 
 REGISTRY = DATA / "paragraphs.yml"
 BIBLIOGRAPHY = ROOT / "references.bib"
@@ -284,22 +285,12 @@ def claim_counts(first: str, last: str, reg: Registry | None = None) -> dict[str
 
 def glue_claim_counts(prefix: str, first: str, last: str) -> dict[str, int]:
     """Glue a chapter's counts as ``{prefix}-claims``, ``{prefix}-forecast`` and so on."""
-    from myst_nb import glue
-
-    counts = claim_counts(first, last)
-    for name, value in counts.items():
-        glue(f"{prefix}-{name}", value, display=False)
-    return counts
+    return glue_values(prefix, claim_counts(first, last))
 
 
 def glue_edition_counts() -> dict[str, int]:
     """Glue edition-wide counts: paragraphs, claims, notes and sources."""
-    from myst_nb import glue
-
-    reg = registry()
-    counts = claim_counts("p01", "p12", reg)
+    counts = claim_counts("p01", "p12", registry())
     counts["notes"] = counts["annotations"]
     counts["sources"] = len(load_bibliography().entries)
-    for name, value in counts.items():
-        glue(f"edition-{name}", value, display=False)
-    return counts
+    return glue_values("edition", counts)

@@ -28,9 +28,16 @@ def chart_pages() -> list[str]:
 def test_charts_draw_and_every_slider_redraws(site_url: str, probe, doc: str) -> None:
     page = probe.page
     page.goto(f"{site_url}/{doc}.html", wait_until="load")
-    page.wait_for_selector(CHART, timeout=20_000)
+    charts = page.locator("div.kursk-vega")
+    page.wait_for_function(
+        "n => document.querySelectorAll(\"div.kursk-vega[data-rendered='true'] svg\").length >= n",
+        arg=charts.count(),
+        timeout=30_000,
+    )
+    # Every slider bound in a spec must be on the page (none lost, none dead).
+    bound = page.content().count('"bind":{"input":"range"')
     sliders = page.locator("div.kursk-vega input[type='range']")
-    assert sliders.count() >= 1
+    assert sliders.count() == bound
     for i in range(sliders.count()):
         slider = sliders.nth(i)
         chart = slider.locator("xpath=ancestor::div[contains(@class,'kursk-vega')]")

@@ -49,6 +49,17 @@ def test_no_page_loads_assets_from_another_host(html_dir: Path) -> None:
     assert offenders == {}
 
 
+def test_no_page_mentions_a_script_cdn(html_dir: Path) -> None:
+    # Catches inline loaders too (e.g. Altair's default renderer, which fetches Vega itself).
+    cdns = ("cdn.jsdelivr.net", "unpkg.com", "cdnjs.cloudflare.com", "requirejs.org")
+    offenders = [
+        str(page.relative_to(html_dir))
+        for page in html_dir.rglob("*.html")
+        if any(cdn in page.read_text(encoding="utf-8") for cdn in cdns)
+    ]
+    assert offenders == []
+
+
 def test_no_stylesheet_imports_from_another_host(html_dir: Path) -> None:
     offenders = [
         str(css.relative_to(html_dir))

@@ -8,11 +8,20 @@ import json
 import altair as alt
 import pytest
 
-from kursk_edition import charts, demo
+from kursk_edition import charts
+
+
+def small_chart(peak: int = 3) -> alt.Chart:
+    data = alt.Data(values=[{"x": i, "y": (i - peak) ** 2} for i in range(6)])
+    return (
+        alt.Chart(data, title="A small chart", description="A parabola, for tests.")
+        .mark_line()
+        .encode(x="x:Q", y="y:Q")
+    )
 
 
 def test_html_holds_the_spec_and_a_labelled_container() -> None:
-    spec = demo.advantage_chart().to_dict()
+    spec = small_chart().to_dict()
     html = charts.chart_html(spec)
     ident = charts.spec_id(spec)
     assert f'id="{ident}"' in html
@@ -29,21 +38,21 @@ def test_html_cannot_be_closed_by_data() -> None:
 
 
 def test_spec_id_is_stable_and_content_based() -> None:
-    spec = demo.advantage_chart().to_dict()
+    spec = small_chart().to_dict()
     assert charts.spec_id(spec) == charts.spec_id(json.loads(json.dumps(spec)))
-    assert charts.spec_id(spec) != charts.spec_id(demo.advantage_chart(default_peak=5).to_dict())
+    assert charts.spec_id(spec) != charts.spec_id(small_chart(peak=5).to_dict())
 
 
 def test_book_renderer_gives_html_and_vector_pdf() -> None:
-    bundle = charts.book_renderer(demo.advantage_chart().to_dict())
+    bundle = charts.book_renderer(small_chart().to_dict())
     assert charts.CHART_CLASS in bundle["text/html"]
     pdf = base64.b64decode(bundle["application/pdf"])
     assert pdf.startswith(b"%PDF")
-    assert bundle["text/plain"] == "<Chart: An illustrative advantage curve>"
+    assert bundle["text/plain"] == "<Chart: A small chart>"
 
 
 def test_png_export_works() -> None:
-    png = charts.chart_png(demo.advantage_chart().to_dict())
+    png = charts.chart_png(small_chart().to_dict())
     assert png.startswith(b"\x89PNG")
 
 
@@ -62,8 +71,3 @@ def test_bundle_is_self_contained_and_draws_our_charts() -> None:
     assert f"div.{charts.CHART_CLASS}[data-spec-id]" in bundle
     # A self-contained bundle has no module imports left to fetch.
     assert "import(" not in bundle.replace("import()", "")
-
-
-def test_demo_rejects_out_of_range_peak() -> None:
-    with pytest.raises(ValueError, match="peak"):
-        demo.advantage(0, peak=99)

@@ -31,9 +31,9 @@ def test_pdf_holds_every_chapter_title(pdf_path: Path) -> None:
 def test_chart_figure_is_drawn_on_its_caption_page(pdf_path: Path) -> None:
     # The chart is vector art, so its own title is text on the page that holds its caption.
     pages = [normalise(p) for p in pdf_pages(pdf_path)]
-    caption_pages = [p for p in pages if "An illustrative curve that peaks" in p]
+    caption_pages = [p for p in pages if "bargaining position at settlement, by the month" in p]
     assert caption_pages, "figure caption not found"
-    assert any("An illustrative advantage curve" in p for p in caption_pages)
+    assert any("When to open talks: an illustrative model" in p for p in caption_pages)
 
 
 def test_no_missing_characters_and_xelatex_used(pdf_path: Path) -> None:

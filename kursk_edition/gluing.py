@@ -1,0 +1,38 @@
+"""Glue numbers into prose (myst-nb), so the text never retypes what the data or model hold."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from kursk_edition.params import Param
+
+
+def glue_values(prefix: str, values: Mapping[str, Any]) -> dict[str, Any]:
+    """Glue each value as ``{prefix}-{name}`` (hidden until a ``{glue:text}`` role shows it)."""
+    from myst_nb import glue
+
+    for name, value in values.items():
+        glue(f"{prefix}-{name}", value, display=False)
+    return dict(values)
+
+
+def _number(value: float) -> str:
+    return f"{value:g}"
+
+
+def params_table(params: Mapping[str, Param], symbols: Mapping[str, str] | None = None) -> str:
+    """A Markdown table of parameters: name, unit, range and step, default, justification."""
+    symbols = symbols or {}
+    lines = [
+        "| Parameter | Unit | Range (step) | Default | Justification |",
+        "|---|---|---|---|---|",
+    ]
+    for name, p in params.items():
+        symbol = f" {symbols[name]}" if name in symbols else ""
+        lines.append(
+            f"| {p.label} (`{name}`{symbol}) | {p.unit} | "
+            f"{_number(p.low)}–{_number(p.high)} ({_number(p.step)}) | {_number(p.default)} | "
+            f"{p.justification.replace('|', '/')} |"
+        )
+    return "\n".join(lines)

@@ -100,11 +100,16 @@ def book_renderer(spec: dict[str, Any], **_: Any) -> dict[str, Any]:
 alt.renderers.register(RENDERER, book_renderer)
 
 
+def in_book_build() -> bool:
+    """True while the book build executes the chapters (the Makefile and tests set the flag)."""
+    return bool(os.environ.get(BUILD_ENV_VAR))
+
+
 def use_book_renderer(force: bool = False) -> str:
     """Pick the Altair renderer: the book's when the book is being built, else Altair's default.
 
     In a live notebook Altair's default renderer draws charts natively, so it is left alone.
     """
-    name = RENDERER if force or os.environ.get(BUILD_ENV_VAR) else "default"
+    name = RENDERER if force or in_book_build() else "default"
     alt.renderers.enable(name)
     return name

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import ipywidgets as widgets
 from IPython.display import clear_output, display
 
 from . import timing as tm
-from .charts import BUILD_ENV_VAR
+from .charts import in_book_build
 from .timing_chart import static_chart
 
 SLIDERS = ("talks_open", "reserve_pct", "deliveries", "stall")
@@ -97,6 +96,6 @@ def timing_panel() -> TimingPanel:
 def live_panel() -> TimingPanel | None:
     """The panel in a live notebook; nothing in the book build, where no kernel would drive it
     (creating widgets there would only embed their frozen state in the page)."""
-    if os.environ.get(BUILD_ENV_VAR):
+    if in_book_build():
         return None
     return timing_panel()

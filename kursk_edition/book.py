@@ -96,23 +96,10 @@ def heading_substitutions(reg: paragraph_registry.Registry) -> dict[str, str]:
 def _validate_and_substitute(app: Sphinx, config: Config) -> None:
     # Fail before reading anything if the registry, the bibliography or a citation is broken.
     try:
-        reg = paragraph_registry.validate(extra_cites=extra_data_cites())
+        reg = paragraph_registry.validate()
     except DataError as exc:
         raise ConfigError(f"invalid edition data: {exc}") from None
     config.myst_substitutions = {**config.myst_substitutions, **heading_substitutions(reg)}
-
-
-def extra_data_cites() -> dict[str, set[str]]:
-    """Cite keys used by the data files other than the registry (CSV ``cite`` columns)."""
-    import csv
-
-    used: dict[str, set[str]] = {}
-    for path in sorted(DATA.glob("*.csv")):
-        with path.open(encoding="utf-8", newline="") as handle:
-            for row in csv.DictReader(handle):
-                for key in (row.get("cite") or "").replace(";", " ").replace(",", " ").split():
-                    used.setdefault(str(path), set()).add(key)
-    return used
 
 
 class ParagraphDirective(SphinxDirective):

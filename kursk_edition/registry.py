@@ -224,6 +224,30 @@ def book_pages(root: Path = ROOT) -> list[Path]:
     return sorted((root / "chapters").glob("*.md")) + sorted(root.glob("*.md"))
 
 
+def data_cite_keys(data: Path = DATA) -> dict[str, set[str]]:
+    """Cite keys used by the other data files: CSV ``cite`` columns (space-separated keys) and
+    ``cite`` lists anywhere in YAML files."""
+    import csv
+
+    def from_yaml(node: object) -> set[str]:
+        if isinstance(node, dict):
+            found = set(node["cite"]) if isinstance(node.get("cite"), list) else set()
+            return found.union(*(from_yaml(v) for v in node.values()))
+        if isinstance(node, list):
+            return set().union(*(from_yaml(v) for v in node))
+        return set()
+
+    used: dict[str, set[str]] = {}
+    for path in sorted(data.glob("*.csv")):
+        with path.open(encoding="utf-8", newline="") as handle:
+            keys = {k for row in csv.DictReader(handle) for k in (row.get("cite") or "").split()}
+        used[str(path)] = keys
+    for path in sorted(data.glob("*.yml")):
+        if path.name != REGISTRY.name:
+            used[str(path)] = from_yaml(yaml.safe_load(path.read_text(encoding="utf-8")))
+    return used
+
+
 def validate(
     registry_path: Path = REGISTRY,
     bib_path: Path = BIBLIOGRAPHY,
@@ -232,7 +256,8 @@ def validate(
 ) -> Registry:
     """Check the registry, the bibliography and every citation between them and the chapters.
 
-    ``extra_cites`` maps other data files to the keys they cite, so their keys count as used.
+    ``extra_cites`` maps other data files to the keys they cite, so their keys count as used
+    (by default, those of ``data_cite_keys``).
     """
     registry = load_registry(registry_path)
     bibliography = load_bibliography(bib_path)
@@ -257,7 +282,7 @@ def validate(
         for key in sorted(keys - known):
             raise DataError(page, "{cite}", f"unknown cite key {key!r} (not in {bib_path.name})")
     used.update(page_keys)
-    used.update(extra_cites or {})
+    used.update(data_cite_keys() if extra_cites is None else extra_cites)
     cited = set().union(*used.values())
     for key in sorted(known - cited):
         raise DataError(

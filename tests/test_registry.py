@@ -10,7 +10,7 @@ from urllib.parse import unquote
 import pytest
 import yaml
 
-from kursk_edition import book, registry
+from kursk_edition import registry
 from kursk_edition.errors import DataError
 
 ARTICLE = registry.ROOT.parent / "shared" / "source" / "article.txt"
@@ -24,7 +24,7 @@ def article_paragraphs() -> list[str]:
 
 
 def test_real_registry_and_bibliography_validate() -> None:
-    reg = registry.validate(extra_cites=book.extra_data_cites())
+    reg = registry.validate()
     assert [p.id for p in reg.paragraphs] == [f"p{n:02d}" for n in range(1, 13)]
     assert sum(len(p.annotations) for p in reg.paragraphs) >= 25
 
@@ -118,7 +118,7 @@ def test_bad_registry_names_file_paragraph_and_field(
     bad = tmp_path / "paragraphs.yml"
     bad.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     with pytest.raises(DataError) as caught:
-        registry.validate(bad, extra_cites=book.extra_data_cites())
+        registry.validate(bad)
     message = str(caught.value)
     assert "paragraphs.yml" in message
     assert f"field '{field}'" in message
@@ -139,14 +139,14 @@ def test_bib_entry_without_url_fails(tmp_path: Path) -> None:
     bad = tmp_path / "references.bib"
     bad.write_text(_bib_without("url ", "charap2024kursk"), encoding="utf-8")
     with pytest.raises(DataError, match=r"references\.bib \[charap2024kursk\]: field 'url'"):
-        registry.validate(bib_path=bad, extra_cites=book.extra_data_cites())
+        registry.validate(bib_path=bad)
 
 
 def test_bib_entry_without_urldate_fails(tmp_path: Path) -> None:
     bad = tmp_path / "references.bib"
     bad.write_text(_bib_without("urldate", "charap2024kursk"), encoding="utf-8")
     with pytest.raises(DataError, match=r"\[charap2024kursk\]: field 'urldate'"):
-        registry.validate(bib_path=bad, extra_cites=book.extra_data_cites())
+        registry.validate(bib_path=bad)
 
 
 def test_uncited_bib_entry_fails(tmp_path: Path) -> None:
@@ -157,7 +157,7 @@ def test_uncited_bib_entry_fails(tmp_path: Path) -> None:
     )
     bad.write_text(registry.BIBLIOGRAPHY.read_text(encoding="utf-8") + extra, encoding="utf-8")
     with pytest.raises(DataError, match=r"references\.bib \[orphan2024\]: field '\(entry\)'"):
-        registry.validate(bib_path=bad, extra_cites=book.extra_data_cites())
+        registry.validate(bib_path=bad)
 
 
 def test_unknown_cite_key_in_a_chapter_fails(tmp_path: Path) -> None:
@@ -167,4 +167,4 @@ def test_unknown_cite_key_in_a_chapter_fails(tmp_path: Path) -> None:
     with pytest.raises(
         DataError, match=r"chapter\.md: field '\{cite\}': unknown cite key 'ghost2025'"
     ):
-        registry.validate(pages=pages, extra_cites=book.extra_data_cites())
+        registry.validate(pages=pages)

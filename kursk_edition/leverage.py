@@ -28,9 +28,7 @@ costs ``kappa`` km² of ground in Donbas (an illustrative exchange rate, not a s
 
 from __future__ import annotations
 
-import csv
 import math
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -41,8 +39,8 @@ import numpy as np
 import pandas as pd
 
 from . import DATA
-from .errors import DataError
 from .params import Param, check_all
+from .tables import Row, load_table
 
 EPOCH = date(2024, 8, 6)
 """Day 0 of the model: the first day of the Kursk incursion."""
@@ -213,9 +211,6 @@ def day_to_date(day: float) -> date:
 # Data
 # ---------------------------------------------------------------------------------------------
 
-_KEY_RE = re.compile(r"^[a-z][a-z0-9_:-]*$")
-_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
 
 def load_held_area(
     path: str | Path = HELD_AREA_CSV, bib_keys: set[str] | None = None
@@ -231,74 +226,30 @@ def load_held_area(
     Returns a DataFrame sorted by date with columns ``date`` (datetime64), ``km2`` (float),
     ``claimant``, ``cite``, ``note`` and ``day`` (days since 6 Aug 2024).
     """
-    path = Path(path)
     if bib_keys is None:
         from .registry import load_bibliography
 
         bib_keys = set(load_bibliography().entries)
-    with path.open(newline="", encoding="utf-8") as handle:
-        reader = csv.DictReader(handle)
-        header = reader.fieldnames
-        if not header:
-            raise DataError(path, "date", "file is empty (no header line)", where="header")
-        for column in COLUMNS:
-            if column not in header:
-                raise DataError(path, column, "missing column", where="header")
-        extra = [c for c in header if c not in COLUMNS]
-        if extra:
-            raise DataError(
-                path, extra[0], f"unexpected column (expected {COLUMNS})", where="header"
-            )
-        rows = list(reader)
-    if not rows:
-        raise DataError(path, "date", "no data rows", where="header")
 
-    records = []
-    for number, row in enumerate(rows, start=1):
-        where = f"row {number}"
-        if None in row:  # csv puts surplus cells under the key None
-            raise DataError(path, "note", "more cells than columns (unquoted comma?)", where=where)
-        records.append(_validate_row(path, where, row, bib_keys))
+    def parse(row: Row) -> dict[str, Any]:
+        when = row.date("date")
+        if when < EPOCH:
+            raise row.error("date", f"{when} is before the incursion ({EPOCH})")
+        cite = row.keys("cite", bib_keys)
+        if len(cite) != 1:
+            raise row.error("cite", "expected exactly one cite key")
+        return {
+            "date": when.isoformat(),
+            "km2": row.number("km2", low=0),
+            "claimant": row.text("claimant"),
+            "cite": cite[0],
+            "note": row.text("note"),
+            "day": float((when - EPOCH).days),
+        }
 
-    frame = pd.DataFrame.from_records(records)
+    frame = load_table(Path(path), COLUMNS, parse)
     frame["date"] = pd.to_datetime(frame["date"])
     return frame.sort_values(["date", "km2"], kind="stable").reset_index(drop=True)
-
-
-def _validate_row(
-    path: Path, where: str, row: Mapping[str, str | None], bib_keys: set[str] | None
-) -> dict[str, Any]:
-    """Check one CSV row; return it typed, or raise DataError naming the column."""
-    raw_date = (row.get("date") or "").strip()
-    if not _DATE_RE.match(raw_date):
-        raise DataError(path, "date", f"expected YYYY-MM-DD, got {raw_date!r}", where=where)
-    try:
-        day = date_to_day(raw_date)
-    except ValueError:
-        raise DataError(path, "date", f"not a calendar date: {raw_date!r}", where=where) from None
-    if day < 0:
-        raise DataError(
-            path, "date", f"{raw_date} is before the incursion (2024-08-06)", where=where
-        )
-
-    raw_km2 = (row.get("km2") or "").strip()
-    try:
-        km2 = float(raw_km2)
-    except ValueError:
-        raise DataError(path, "km2", f"not a number: {raw_km2!r}", where=where) from None
-    if not math.isfinite(km2) or km2 < 0:
-        raise DataError(path, "km2", f"must be a finite number >= 0, got {raw_km2!r}", where=where)
-
-    values = {name: (row.get(name) or "").strip() for name in ("claimant", "cite", "note")}
-    for name, text in values.items():
-        if not text:
-            raise DataError(path, name, "empty", where=where)
-    cite = values["cite"]
-    if not _KEY_RE.match(cite):
-        raise DataError(path, "cite", f"not a BibTeX key: {cite!r}", where=where)
-    if bib_keys is not None and cite not in bib_keys:
-        raise DataError(path, "cite", f"unknown cite key {cite!r} (not in the .bib)", where=where)
-    return {"date": raw_date, "km2": km2, **values, "day": day}
 
 
 # ---------------------------------------------------------------------------------------------

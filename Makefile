@@ -8,7 +8,6 @@ BIN := $(VENV)/bin
 BUILD := _build
 HTML := $(BUILD)/html
 PDF_NAME := kursk-edition.pdf
-JB_FLAGS := -n -W --keep-going
 export KURSK_BOOK_BUILD := 1
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
@@ -18,7 +17,7 @@ book: html pdf
 	@echo
 	@echo "Built:"
 	@echo "  HTML site: $(CURDIR)/$(HTML)/index.html"
-	@echo "  PDF:       $(CURDIR)/$(HTML)/$(PDF_NAME)  (also $(BUILD)/latex/book.pdf)"
+	@echo "  PDF:       $(CURDIR)/$(HTML)/$(PDF_NAME)  (also $(BUILD)/stage/_build/latex/book.pdf)"
 
 $(BIN)/.installed: requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,21 +31,18 @@ system-tex:
 system-browser:
 	scripts/system-deps.sh browser
 
-html: $(BIN)/.installed
-	$(BIN)/jupyter-book build . $(JB_FLAGS) --builder html
+# Both build into _build/stage and publish to _build/html only on success (scripts/build.sh).
+html: $(BIN)/.installed system-tex
+	scripts/build.sh html
 
-pdf: $(BIN)/.installed system-tex
-	# A failed latexmk run can leave "All targets up-to-date" behind; start LaTeX clean.
-	rm -rf $(BUILD)/latex
-	$(BIN)/jupyter-book build . $(JB_FLAGS) --builder pdflatex
-	test -s $(BUILD)/latex/book.pdf
-	! grep -n "Missing character" $(BUILD)/latex/book.log
-	mkdir -p $(HTML)
-	cp $(BUILD)/latex/book.pdf $(HTML)/$(PDF_NAME)
+pdf: $(BIN)/.installed system-tex html
+	scripts/build.sh pdf
 
 test: $(BIN)/.installed system-tex system-browser
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
+	# Lint and habits: the same hooks as .pre-commit-config.yaml (all local; nothing fetched).
+	# safe.directory lets git read a checkout owned by another user (e.g. under sudo in CI).
+	GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0=safe.directory GIT_CONFIG_VALUE_0=$(CURDIR) \
+	  $(BIN)/pre-commit run --all-files --show-diff-on-failure
 	# pytest exits 5 when it collected no tests; that is a failure here, not a pass.
 	status=0; $(BIN)/python -m pytest || status=$$?; \
 	if [ $$status -eq 5 ]; then echo "make test: pytest ran no tests" >&2; exit 1; fi; \

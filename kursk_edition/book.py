@@ -25,6 +25,7 @@ from sphinx.util.docutils import SphinxDirective
 
 from kursk_edition import DATA, ROOT, charts
 from kursk_edition import registry as paragraph_registry
+from kursk_edition.data import validate_all
 from kursk_edition.errors import DataError
 
 PACKAGE = ROOT / "kursk_edition"
@@ -94,9 +95,10 @@ def heading_substitutions(reg: paragraph_registry.Registry) -> dict[str, str]:
 
 
 def _validate_and_substitute(app: Sphinx, config: Config) -> None:
-    # Fail before reading anything if the registry, the bibliography or a citation is broken.
+    # Fail before reading anything if the registry, the bibliography, a citation or any data
+    # file is broken, so bad data stops the build in seconds with a message naming the field.
     try:
-        reg = paragraph_registry.validate()
+        reg = validate_all()
     except DataError as exc:
         raise ConfigError(f"invalid edition data: {exc}") from None
     config.myst_substitutions = {**config.myst_substitutions, **heading_substitutions(reg)}

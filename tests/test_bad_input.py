@@ -1,0 +1,194 @@
+"""Bad input stops the build loudly and loses nothing.
+
+Each case breaks one input in a copy of the book, runs the build command there, and checks that
+it exits non-zero, that its output names the file and the field or row, and that the site
+published by the previous good build is untouched.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from conftest import ROOT
+
+pytestmark = pytest.mark.build
+
+IGNORE = shutil.ignore_patterns(
+    ".venv", "_build", ".git", "node_modules", "__pycache__", ".*cache*", "*.egg-info"
+)
+
+
+def run_build(book: Path) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        # The copy's own package, not the editable install of the original.
+        "PYTHONPATH": str(book),
+        "JUPYTER_BOOK": str(Path(sys.executable).with_name("jupyter-book")),
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+    }
+    return subprocess.run(
+        [str(book / "scripts" / "build.sh"), "html"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+
+
+def site_digest(site: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(site.rglob("*")):
+        if path.is_file():
+            digest.update(path.relative_to(site).as_posix().encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+@pytest.fixture(scope="module")
+def good_book(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    book = tmp_path_factory.mktemp("bad-input") / "book"
+    shutil.copytree(ROOT, book, ignore=IGNORE)
+    result = run_build(book)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return book
+
+
+def replace(path: str, old: str, new: str, count: int = 1) -> Callable[[Path], None]:
+    def edit(book: Path) -> None:
+        target = book / path
+        text = target.read_text(encoding="utf-8")
+        assert old in text, f"{old!r} not in {path}"
+        target.write_text(text.replace(old, new, count), encoding="utf-8")
+
+    return edit
+
+
+def append(path: str, extra: str) -> Callable[[Path], None]:
+    def edit(book: Path) -> None:
+        target = book / path
+        target.write_text(target.read_text(encoding="utf-8") + extra, encoding="utf-8")
+
+    return edit
+
+
+def csv_cell(path: str, row: int, column: str, value: str) -> Callable[[Path], None]:
+    def edit(book: Path) -> None:
+        import csv
+
+        target = book / path
+        with target.open(newline="", encoding="utf-8") as handle:
+            rows = list(csv.DictReader(handle))
+        rows[row - 1][column] = value
+        with target.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+            writer.writeheader()
+            writer.writerows(rows)
+
+    return edit
+
+
+UNCITED = (
+    "\n@misc{orphan2025,\n  title = {Orphan},\n  year = {2025},\n"
+    "  url = {https://example.org/orphan},\n  urldate = {2026-11-25}\n}\n"
+)
+FAILING_CELL = '\n```{code-cell} ipython3\nraise RuntimeError("a deliberately broken cell")\n```\n'
+
+CASES = [
+    (
+        "registry-missing-field",
+        replace("data/paragraphs.yml", "  - id: p03\n    title:", "  - id: p03\n    label:"),
+        r"paragraphs\.yml \[p03\]: field .(title|label).",
+    ),
+    (
+        "registry-duplicate-id",
+        replace("data/paragraphs.yml", "- id: p05", "- id: p04"),
+        r"paragraphs\.yml \[p04\]: field 'id'",
+    ),
+    (
+        "registry-long-quote",
+        replace("data/paragraphs.yml", 'quote: "', 'quote: "' + "many " * 26),
+        r"paragraphs\.yml \[p01\]: field 'quote'",
+    ),
+    (
+        "registry-unknown-cite",
+        replace("data/paragraphs.yml", "cite: [", "cite: [nosuchkey2099, "),
+        r"paragraphs\.yml \[p01\]: field 'annotations\.cite'",
+    ),
+    (
+        "bib-without-url",
+        replace(
+            "references.bib",
+            "url          = {https://www1.project-syndicate",
+            "howpublished2 = {https://www1.project-syndicate",
+        ),
+        r"references\.bib \[charap2024kursk\]: field 'url'",
+    ),
+    (
+        "bib-uncited-entry",
+        append("references.bib", UNCITED),
+        r"references\.bib \[orphan2025\]: field '\(entry\)'",
+    ),
+    (
+        "held-area-negative",
+        csv_cell("data/kursk_held_area.csv", 4, "km2", "-5"),
+        r"kursk_held_area\.csv \[row 4\]: field 'km2'",
+    ),
+    (
+        "events-bad-date",
+        csv_cell("data/events.csv", 6, "date", "2025-13-01"),
+        r"events\.csv \[row 6\]: field 'date'",
+    ),
+    (
+        "places-latitude",
+        csv_cell("data/places.csv", 3, "lat", "123"),
+        r"places\.csv \[row 3\]: field 'lat'",
+    ),
+    (
+        "assessment-verdict",
+        replace("data/assessments.yml", "verdict: borne out", "verdict: maybe"),
+        r"assessments\.yml \[p01-c3\]: field 'verdict'",
+    ),
+    (
+        "model-parameter",
+        replace(
+            "chapters/03-timing.md",
+            "timing.summary_numbers()",
+            "timing.summary_numbers(reserve_pct=150)",
+        ),
+        r"03-timing\.md.*reserve_pct=150 is out of range",
+    ),
+    (
+        "chapter-cell-raises",
+        append("chapters/05-industry-winter.md", FAILING_CELL),
+        r"05-industry-winter\.md.*a deliberately broken cell",
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "edit", "message"), CASES, ids=[c[0] for c in CASES])
+def test_bad_input_fails_loudly_and_keeps_the_site(
+    good_book: Path, name: str, edit: Callable[[Path], None], message: str
+) -> None:
+    site = good_book / "_build" / "html"
+    before = site_digest(site)
+    saved = {
+        p: p.read_bytes() for p in good_book.rglob("*") if p.is_file() and "_build" not in p.parts
+    }
+    try:
+        edit(good_book)
+        result = run_build(good_book)
+    finally:
+        for path, content in saved.items():
+            path.write_bytes(content)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, f"{name}: the build succeeded"
+    assert re.search(message, output, flags=re.S), f"{name}: {output[-2500:]}"
+    assert site_digest(site) == before, f"{name}: the published site changed"

@@ -18,11 +18,10 @@ from typing import Any
 
 import altair as alt
 import pandas as pd
-from pybtex.richtext import Text
 
-from kursk_edition import DATA
+from kursk_edition import DATA, palette
 from kursk_edition.hindsight import EVENT_CATEGORIES, load_events, load_places
-from kursk_edition.registry import load_bibliography
+from kursk_edition.registry import plain, source_titles  # noqa: F401 (re-exported)
 
 BASEMAP = DATA / "basemap" / "countries.topo.json"
 BASEMAP_OBJECT = "countries"
@@ -30,11 +29,11 @@ PLACES_DATASET = "places"  # the map's points and labels share one embedded copy
 
 # Okabe-Ito colours, safe for the common colour-vision deficiencies; shapes repeat the category.
 CATEGORY_COLOURS = {
-    "military": "#0072B2",
-    "strikes": "#D55E00",
-    "diplomacy": "#009E73",
-    "aid": "#CC79A7",
-    "industry": "#E69F00",
+    "military": palette.BLUE,
+    "strikes": palette.VERMILLION,
+    "diplomacy": palette.GREEN,
+    "aid": palette.PURPLE,
+    "industry": palette.ORANGE,
 }
 CATEGORY_SHAPES = {
     "military": "circle",
@@ -96,7 +95,10 @@ COUNTRY_LABELS = [  # (text, lon, lat): placed clear of the points
 LAND_COLOURS = {"Ukraine": "#f6e8b1", "Crimea": "#f6e8b1", "Russia": "#e3ddd5"}
 OTHER_LAND = "#f4f3ef"
 WATER = "#d9e8f2"
-PLACE_GROUPS = {"settlement": ("#0072B2", "circle"), "air base": ("#D55E00", "triangle-up")}
+PLACE_GROUPS = {
+    "settlement": (palette.BLUE, "circle"),
+    "air base": (palette.VERMILLION, "triangle-up"),
+}
 
 TIMELINE_DESCRIPTION = (
     "Timeline of {n} events from {first} to {last}, one lane per category ({categories}), "
@@ -112,20 +114,6 @@ MAP_DESCRIPTION = (
 
 
 # Data helpers
-def plain(latex: str) -> str:
-    """A BibTeX field as plain text ("\\$2.5", "5\\%", "--" and braces resolved)."""
-    return Text.from_latex(latex.replace(r"\$", "$")).render_as("text")
-
-
-@functools.cache
-def source_titles() -> dict[str, str]:
-    """Cite key -> the source's title, as plain text."""
-    return {
-        key: plain(entry.fields.get("title", key))
-        for key, entry in load_bibliography().entries.items()
-    }
-
-
 def sources(keys: list[str]) -> str:
     titles = source_titles()
     return "; ".join(titles[k] for k in keys)

@@ -17,6 +17,7 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
+from . import palette
 from .leverage import (
     DAYS_PER_MONTH,
     HELD_AREA_CSV,
@@ -29,6 +30,7 @@ from .leverage import (
     model_curve,
 )
 from .params import Param
+from .registry import source_titles
 
 EPOCH_MS = 1722902400000
 """6 Aug 2024 00:00 UTC in milliseconds (Vega-Lite temporal values are ms since 1970)."""
@@ -59,6 +61,14 @@ def _side(claimant: str) -> str:
     return "Open-source / independent"
 
 
+# Okabe-Ito, with a shape per group as well, so neither colour nor shape alone carries it.
+SOURCE_COLOURS = {
+    "Ukrainian claim": palette.BLUE,
+    "Russian claim": palette.VERMILLION,
+    "Open-source / independent": palette.GREEN,
+}
+
+
 def _observed_frame(observed: pd.DataFrame | None) -> pd.DataFrame:
     """Observed estimates trimmed to what the charts show (keeps the embedded JSON small)."""
     frame = load_held_area(HELD_AREA_CSV) if observed is None else observed
@@ -72,6 +82,7 @@ def _observed_frame(observed: pd.DataFrame | None) -> pd.DataFrame:
         }
     )
     out["source"] = out["claimant"].map(_side)
+    out["title"] = out["cite"].map(source_titles())
     return out
 
 
@@ -203,11 +214,11 @@ def interactive_chart(observed: pd.DataFrame | None = None, **params: float) -> 
         ),
     )
     # The readout row feeds four marks; only the first keeps the name "readout" (names are unique).
-    window = readout_base.mark_rect(opacity=0.15, color="#1f77b4", clip=True).encode(
+    window = readout_base.mark_rect(opacity=0.15, color=palette.SKY, clip=True).encode(
         x=alt.X("ms_s:T", scale=x_scale, axis=x_axis), x2="ms_e:T"
     )
     expected_rule = (
-        readout_base.mark_rule(strokeDash=[4, 3], color="#b22222", clip=True)
+        readout_base.mark_rule(strokeDash=[4, 3], color=palette.VERMILLION, clip=True)
         .encode(x=alt.X("ms_exp:T", scale=x_scale, axis=x_axis))
         .properties(name="readout_expected")
     )
@@ -229,13 +240,18 @@ def interactive_chart(observed: pd.DataFrame | None = None, **params: float) -> 
         .encode(
             x=alt.X("t:T", scale=x_scale, axis=x_axis),
             y=alt.Y("km2:Q", scale=y_scale),
-            color=alt.Color("source:N", title="Estimate", legend=alt.Legend(orient="bottom")),
+            color=alt.Color(
+                "source:N",
+                title="Estimate",
+                legend=alt.Legend(orient="bottom"),
+                scale=alt.Scale(domain=list(SOURCE_COLOURS), range=list(SOURCE_COLOURS.values())),
+            ),
             shape=alt.Shape("source:N", title="Estimate"),
             tooltip=[
                 alt.Tooltip("claimant:N", title="Claimed by"),
                 alt.Tooltip("date:N", title="Date"),
                 alt.Tooltip("km2:Q", title="km²", format=",.0f"),
-                alt.Tooltip("cite:N", title="Source (cite key)"),
+                alt.Tooltip("title:N", title="Source"),
             ],
         )
     )
@@ -307,7 +323,7 @@ def static_chart(
     gone_text = "never" if math.isinf(gone) else day_to_date(gone).strftime("%d %b %Y")
     line = (
         alt.Chart(curve)
-        .mark_line(color="#1f77b4", strokeWidth=2)
+        .mark_line(color=palette.BLUE, strokeWidth=2)
         .encode(
             x=alt.X("date:T", title=None, axis=_STATIC_X),
             y=alt.Y("km2:Q", title="Area held by Ukraine in Kursk oblast (km²)"),
@@ -319,7 +335,7 @@ def static_chart(
         window = pd.DataFrame(
             {"start": [day_to_date(start)], "end": [day_to_date(start + length)]}
         ).astype("datetime64[ns]")
-        shade = alt.Chart(window).mark_rect(opacity=0.15, color="#1f77b4", clip=True)
+        shade = alt.Chart(window).mark_rect(opacity=0.15, color=palette.SKY, clip=True)
         layers.insert(0, shade.encode(x="start:T", x2="end:T"))
     return alt.layer(*layers).properties(
         width=WIDTH,

@@ -210,6 +210,22 @@ def load_bibliography(path: Path = BIBLIOGRAPHY) -> BibliographyData:
     return bibliography
 
 
+def plain(latex: str) -> str:
+    """A BibTeX field as plain text ("\\$2.5", "5\\%", "--" and braces resolved)."""
+    from pybtex.richtext import Text
+
+    return Text.from_latex(latex.replace(r"\$", "$")).render_as("text")
+
+
+@functools.cache
+def source_titles() -> dict[str, str]:
+    """Cite key -> the source's title, as plain text (for chart tooltips)."""
+    return {
+        key: plain(entry.fields.get("title", key))
+        for key, entry in load_bibliography().entries.items()
+    }
+
+
 def prose_cite_keys(paths: list[Path]) -> dict[str, set[str]]:
     """Cite keys used by {cite} roles in each of the given Markdown files."""
     used: dict[str, set[str]] = {}

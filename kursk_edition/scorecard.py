@@ -6,15 +6,16 @@ from collections.abc import Mapping
 
 import altair as alt
 
+from kursk_edition import palette
 from kursk_edition.hindsight import VERDICTS, Scorecard, scorecard
 from kursk_edition.registry import Registry, registry
 
 # Okabe-Ito colours, distinguishable with the common colour-vision deficiencies.
 VERDICT_COLOURS = {
-    "borne out": "#0072B2",
-    "partly borne out": "#56B4E9",
-    "not borne out": "#D55E00",
-    "too early to tell": "#999999",
+    "borne out": palette.BLUE,
+    "partly borne out": palette.SKY,
+    "not borne out": palette.VERMILLION,
+    "too early to tell": palette.GREY,
 }
 
 

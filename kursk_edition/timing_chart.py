@@ -13,6 +13,7 @@ from typing import Any
 
 import altair as alt
 
+from . import palette
 from . import timing as tm
 
 # Grid axes, integer-coded so slider values and keys compare exactly in Vega expressions.
@@ -23,7 +24,7 @@ GRID_AXES = {  # slider param name -> (model parameter, grid key in each data ro
     "stall": ("stall", "s"),
 }
 HEIGHT = 320
-BAND_COLOURS = {"early": "#4c78a8", "middle": "#f58518", "late": "#54a24b"}
+BAND_COLOURS = {"early": palette.BLUE, "middle": palette.ORANGE, "late": palette.GREEN}
 MONTH_AXIS = alt.Axis(
     title="Month talks open",
     values=list(range(0, tm.N_MONTHS, 4)),
@@ -115,7 +116,7 @@ def _curve_layers(rows: list[dict[str, Any]], month: str, title: alt.Title) -> a
     )
     line = base.mark_line(color="#333").encode(y=y)
     crosses = (
-        base.mark_point(shape="cross", color="#d62728", size=90, filled=True)
+        base.mark_point(shape="cross", color=palette.VERMILLION, size=90, filled=True)
         .encode(y=y, tooltip=[alt.Tooltip("label:N", title="Talks open")])
         .transform_filter("datum.broke")
     )
@@ -253,7 +254,7 @@ def scenarios_chart(**values: Any) -> alt.HConcatChart:
         )
         floor = (
             alt.Chart(alt.Data(values=[{"y": traj.params["threshold"]}]))
-            .mark_rule(color="#d62728", strokeDash=[2, 2])
+            .mark_rule(color=palette.VERMILLION, strokeDash=[2, 2])
             .encode(y="y:Q")
         )
         title = alt.Title(
@@ -315,7 +316,9 @@ def sensitivity_chart(**values: Any) -> alt.LayerChart:
             color=alt.Color(
                 "front:N",
                 title="Front",
-                scale=alt.Scale(domain=["holds", "breaks"], range=["#4c78a8", "#d62728"]),
+                scale=alt.Scale(
+                    domain=["holds", "breaks"], range=[palette.BLUE, palette.VERMILLION]
+                ),
             ),
             tooltip=["label:N", "value:Q", "worst:Q", "front:N"],
         )

@@ -284,7 +284,10 @@ def test_chart_json_is_small_and_tooltips_name_sources() -> None:
         layer for layer in chart.to_dict()["layer"] if layer.get("name") == "observed"
     )
     fields = {t["field"] for t in observed_layer["encoding"]["tooltip"]}
-    assert {"claimant", "cite", "date", "km2"} <= fields
+    assert {"claimant", "title", "date", "km2"} <= fields
+    # The tooltip names each source by its title, as the bibliography gives it.
+    titles = {row["title"] for row in chart.to_dict()["datasets"][observed_layer["data"]["name"]]}
+    assert all(titles) and len(titles) > 5
 
 
 def test_static_and_counterfactual_render_to_png() -> None:

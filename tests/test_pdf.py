@@ -45,3 +45,30 @@ def test_no_missing_characters_and_xelatex_used(pdf_path: Path) -> None:
 def test_no_widget_repr_in_pdf(pdf_path: Path) -> None:
     text = " ".join(pdf_pages(pdf_path))
     assert "IntSlider(" not in text and "VBox(children" not in text
+
+
+def test_pdf_has_an_outline_of_chapters_and_paragraphs(pdf_path: Path) -> None:
+    xml = subprocess.run(
+        ["pdftohtml", "-xml", "-i", "-stdout", "-q", str(pdf_path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    outline = xml[xml.index("<outline>") :] if "<outline>" in xml else ""
+    assert outline, "the PDF has no bookmarks"
+    for doc in toc_files():
+        assert normalise(page_title(doc)) in normalise(outline), doc
+    assert "¶1 · " in outline and "¶12 · " in outline
+
+
+def test_pdf_links_are_clickable_and_deep_link_each_paragraph(pdf_path: Path) -> None:
+    urls = subprocess.run(
+        ["pdfinfo", "-url", str(pdf_path)], capture_output=True, text=True, check=True
+    ).stdout
+    assert urls.count("#:~:text=") >= 12
+
+
+def test_figures_keep_their_numbered_captions(pdf_path: Path) -> None:
+    text = normalise(" ".join(pdf_pages(pdf_path)))
+    for label in ("Fig. 2.1", "Fig. 3.1", "Fig. 3.2", "Fig. 6.1"):
+        assert label in text, label

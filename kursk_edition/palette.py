@@ -1,0 +1,11 @@
+"""Okabe-Ito colours: distinguishable with the common colour-vision deficiencies, and in grey."""
+
+BLUE = "#0072B2"
+SKY = "#56B4E9"
+GREEN = "#009E73"
+ORANGE = "#E69F00"
+VERMILLION = "#D55E00"
+PURPLE = "#CC79A7"
+YELLOW = "#F0E442"
+GREY = "#999999"
+INK = "#333333"

@@ -38,7 +38,13 @@ html: $(BIN)/.installed system-tex
 pdf: $(BIN)/.installed system-tex html
 	scripts/build.sh pdf
 
-test: $(BIN)/.installed system-tex system-browser
+# Pinned axe-core and vnu-jar for the accessibility and HTML-validity tests. --ignore-scripts
+# skips vnu-jar's postinstall, which would download a Java runtime; the system Java is used.
+node_modules/.installed: package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund
+	touch $@
+
+test: $(BIN)/.installed system-tex system-browser node_modules/.installed
 	# Lint and habits: the same hooks as .pre-commit-config.yaml (all local; nothing fetched).
 	# safe.directory lets git read a checkout owned by another user (e.g. under sudo in CI).
 	GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0=safe.directory GIT_CONFIG_VALUE_0=$(CURDIR) \

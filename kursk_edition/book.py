@@ -71,6 +71,21 @@ def _add_chart_script(
         app.add_js_file(CHART_SCRIPT, type="module")
 
 
+def _write_index_redirect(app: Sphinx, exception: Exception | None) -> None:
+    # sphinx-external-toc writes a bare <meta> redirect when index.html is missing; write a
+    # valid HTML page instead (it then leaves ours alone).
+    if exception is None and app.builder.format == "html":
+        root = app.config.root_doc
+        title = app.config.project
+        (Path(app.outdir) / "index.html").write_text(
+            '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+            f"<title>{title}</title>\n"
+            f'<meta http-equiv="refresh" content="0; url={root}.html">\n</head>\n<body>\n'
+            f'<p><a href="{root}.html">{title}</a></p>\n</body>\n</html>\n',
+            encoding="utf-8",
+        )
+
+
 def _write_chart_script(app: Sphinx, exception: Exception | None) -> None:
     if exception is None and app.builder.format == "html":
         target = Path(app.outdir) / "_static" / CHART_SCRIPT
@@ -212,12 +227,17 @@ class AnnotationFootnotes(SphinxTransform):
             mark.replace_self(reference)
 
 
-class RepairSidenoteParents(SphinxPostTransform):
-    """The theme's sidenote transform moves footnote content by assigning ``children`` directly,
-    so those nodes keep their old parent, and a citation inside a note is then resolved in the
-    detached tree and left unresolved on the page. Re-link them before references resolve."""
+class TidySidenotes(SphinxPostTransform):
+    """Mend two side effects of the theme's sidenote transform (HandleFootnoteTransform).
 
-    default_priority = 2  # after the theme's HandleFootnoteTransform (1), before resolving (10)
+    - It moves footnote content by assigning ``children`` directly, so those nodes keep their
+      old parent; a citation in a note would then be resolved in the detached tree and left
+      unresolved on the page. Re-link them before references are resolved.
+    - For a note inside a block (our quotations) it also leaves a hidden copy (class ``d-n``)
+      for narrow screens, which repeats the citations' ids; drop the ids in the copy.
+    """
+
+    default_priority = 2  # after the theme's transform (1), before references resolve (10)
     formats = ("html",)
 
     def run(self, **kwargs: Any) -> None:
@@ -225,6 +245,9 @@ class RepairSidenoteParents(SphinxPostTransform):
             if {"sidenote", "marginnote"} & set(note["classes"]):
                 for child in note.children:
                     child.parent = note
+            if "d-n" in note["classes"]:
+                for element in note.findall(nodes.Element):
+                    element["ids"] = []
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
@@ -232,8 +255,10 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("config-inited", _validate_and_substitute)
     app.add_directive("paragraph", ParagraphDirective)
     app.add_transform(AnnotationFootnotes)
-    app.add_post_transform(RepairSidenoteParents)
+    app.add_post_transform(TidySidenotes)
     app.connect("source-read", _note_input_dependencies)
     app.connect("html-page-context", _add_chart_script)
     app.connect("build-finished", _write_chart_script)
+    # Before sphinx-external-toc's own handler (default priority 500).
+    app.connect("build-finished", _write_index_redirect, priority=400)
     return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -29,13 +29,46 @@ CHART_CLASS = "kursk-vega"
 _LOADER = """
 window.vegaEmbed = vegaEmbed;
 window.vega = vega;
+// Accessibility fixes, applied once a chart is drawn (tests/test_accessibility.py checks them).
+function kurskAccessible(el) {
+  // Each bound input gets its label text, without the value read-out, as its accessible name.
+  el.querySelectorAll('.vega-bind').forEach((bind) => {
+    const name = bind.querySelector('.vega-bind-name');
+    bind.querySelectorAll('input:not([type=radio]), select').forEach((input) => {
+      if (name && !input.hasAttribute('aria-label')) {
+        input.setAttribute('aria-label', name.textContent.trim());
+      }
+    });
+  });
+  // Vega gives a mark container role "graphics-symbol" with no name when none of its items has a
+  // description (an empty layer, say), which axe reports as an image without a text alternative.
+  // Hide such containers from assistive technology while they are unnamed; redraws can change
+  // that, so check again after each.
+  const hideUnnamed = () => el.querySelectorAll('svg g.role-mark').forEach((g) => {
+    const unnamed = g.getAttribute('role') === 'graphics-symbol' && !g.getAttribute('aria-label');
+    if (unnamed) {
+      g.setAttribute('aria-hidden', 'true');
+      g.dataset.kurskHidden = 'true';
+    } else if (g.dataset.kurskHidden) {
+      g.removeAttribute('aria-hidden');
+      delete g.dataset.kurskHidden;
+    }
+  });
+  hideUnnamed();
+  new MutationObserver(hideUnnamed).observe(el, {
+    childList: true, subtree: true, attributes: true, attributeFilter: ['role', 'aria-label'],
+  });
+}
 function kurskDrawAll() {
   document.querySelectorAll('div.__CHART_CLASS__[data-spec-id]').forEach(async (el) => {
     const spec = JSON.parse(document.getElementById(el.dataset.specId).textContent);
     try {
       const result = await vegaEmbed(el, spec, {actions: false, renderer: 'svg'});
       el.kurskView = result.view;
+      kurskAccessible(el);
       el.dataset.rendered = 'true';
+      // For make bench: when the first chart on the page was drawn.
+      window.kurskFirstChartMs = window.kurskFirstChartMs || performance.now();
     } catch (err) {
       el.dataset.rendered = 'error';
       console.error('chart ' + el.id + ' failed to render', err);
@@ -62,8 +95,82 @@ def spec_id(spec: dict[str, Any]) -> str:
     return "kv-" + digest[:12]
 
 
+def _records(spec: dict[str, Any]) -> list[list[dict[str, Any]]]:
+    """Every table of records the spec carries (named datasets, inline values), each once.
+
+    Tables of one row (a reference line, a label) are left out unless there is nothing else.
+    """
+    found: list[Any] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "datasets" and isinstance(value, dict):
+                    found.extend(value.values())
+                elif key == "data" and isinstance(value, dict) and "values" in value:
+                    found.append(value["values"])
+                else:
+                    walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(spec)
+    tables: dict[str, list[dict[str, Any]]] = {}
+    for values in found:
+        if isinstance(values, list) and values and all(isinstance(r, dict) for r in values):
+            tables.setdefault(json.dumps(values, sort_keys=True), values)
+    longer = [t for t in tables.values() if len(t) > 1]
+    return longer or list(tables.values())
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return ", ".join(_cell(v) for v in value)
+    if isinstance(value, bool | int | float):
+        return json.dumps(value)
+    return str(value)
+
+
+def data_table_html(spec: dict[str, Any]) -> str:
+    """The chart's data as HTML tables in a closed <details>: readable without seeing the chart."""
+    tables = _records(spec)
+    if not tables:
+        return ""
+    title = spec.get("title")
+    title = title.get("text") if isinstance(title, dict) else title
+    if isinstance(title, list):
+        title = " ".join(map(str, title))
+    region = html.escape(f"Data of the chart: {title or 'untitled'}", quote=True)
+    parts = [
+        '<details class="kursk-chart-data">',
+        "<summary>Show the chart&#x27;s data as a table</summary>",
+        # Focusable, so a keyboard can scroll a long table (axe: scrollable-region-focusable).
+        f'<div class="kursk-data-scroll" tabindex="0" role="region" aria-label="{region}">',
+    ]
+    for number, rows in enumerate(tables, 1):
+        # Columns in first-seen order; nested objects (map geometry) are not table data.
+        columns = list(dict.fromkeys(key for row in rows for key in row))
+        columns = [c for c in columns if not any(isinstance(r.get(c), dict) for r in rows)]
+        caption = f"Table {number} of {len(tables)}: {len(rows)} row{'s' * (len(rows) != 1)}"
+        head = "".join(f'<th scope="col">{html.escape(str(c))}</th>' for c in columns)
+        body = "".join(
+            "<tr>" + "".join(f"<td>{html.escape(_cell(r.get(c)))}</td>" for c in columns) + "</tr>"
+            for r in rows
+        )
+        parts.append(
+            f'<table class="kursk-data-table"><caption>{caption}</caption>'
+            f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+        )
+    parts.append("</div></details>")
+    return "".join(parts)
+
+
 def chart_html(spec: dict[str, Any]) -> str:
-    """The static-HTML form of a chart: a container plus its spec, drawn by the shared script."""
+    """The static-HTML form of a chart: a container plus its spec, drawn by the shared script,
+    and the chart's data as a table for readers who cannot see the chart."""
     ident = spec_id(spec)
     # Escape "</" so a string in the data cannot close the script element.
     payload = json.dumps(spec, sort_keys=True, separators=(",", ":")).replace("</", "<\\/")
@@ -72,6 +179,7 @@ def chart_html(spec: dict[str, Any]) -> str:
         f'<div class="{CHART_CLASS}" id="{ident}" data-spec-id="{ident}-spec" '
         f'role="figure" aria-label="{label}"></div>\n'
         f'<script type="application/json" id="{ident}-spec">{payload}</script>'
+        f"{data_table_html(spec)}"
     )
 
 

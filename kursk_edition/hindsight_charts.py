@@ -30,7 +30,7 @@ PLACES_DATASET = "places"  # the map's points and labels share one embedded copy
 # Okabe-Ito colours, safe for the common colour-vision deficiencies; shapes repeat the category.
 CATEGORY_COLOURS = {
     "military": palette.BLUE,
-    "strikes": palette.VERMILLION,
+    "strikes": palette.VERMILION,
     "diplomacy": palette.GREEN,
     "aid": palette.PURPLE,
     "industry": palette.ORANGE,
@@ -97,7 +97,7 @@ OTHER_LAND = "#f4f3ef"
 WATER = "#d9e8f2"
 PLACE_GROUPS = {
     "settlement": (palette.BLUE, "circle"),
-    "air base": (palette.VERMILLION, "triangle-up"),
+    "air base": (palette.VERMILION, "triangle-up"),
 }
 
 TIMELINE_DESCRIPTION = (

@@ -64,7 +64,7 @@ def _side(claimant: str) -> str:
 # Okabe-Ito, with a shape per group as well, so neither colour nor shape alone carries it.
 SOURCE_COLOURS = {
     "Ukrainian claim": palette.BLUE,
-    "Russian claim": palette.VERMILLION,
+    "Russian claim": palette.VERMILION,
     "Open-source / independent": palette.GREEN,
 }
 
@@ -218,7 +218,7 @@ def interactive_chart(observed: pd.DataFrame | None = None, **params: float) -> 
         x=alt.X("ms_s:T", scale=x_scale, axis=x_axis), x2="ms_e:T"
     )
     expected_rule = (
-        readout_base.mark_rule(strokeDash=[4, 3], color=palette.VERMILLION, clip=True)
+        readout_base.mark_rule(strokeDash=[4, 3], color=palette.VERMILION, clip=True)
         .encode(x=alt.X("ms_exp:T", scale=x_scale, axis=x_axis))
         .properties(name="readout_expected")
     )

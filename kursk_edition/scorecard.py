@@ -14,7 +14,7 @@ from kursk_edition.registry import Registry, registry
 VERDICT_COLOURS = {
     "borne out": palette.BLUE,
     "partly borne out": palette.SKY,
-    "not borne out": palette.VERMILLION,
+    "not borne out": palette.VERMILION,
     "too early to tell": palette.GREY,
 }
 

@@ -116,7 +116,7 @@ def _curve_layers(rows: list[dict[str, Any]], month: str, title: alt.Title) -> a
     )
     line = base.mark_line(color="#333").encode(y=y)
     crosses = (
-        base.mark_point(shape="cross", color=palette.VERMILLION, size=90, filled=True)
+        base.mark_point(shape="cross", color=palette.VERMILION, size=90, filled=True)
         .encode(y=y, tooltip=[alt.Tooltip("label:N", title="Talks open")])
         .transform_filter("datum.broke")
     )
@@ -254,7 +254,7 @@ def scenarios_chart(**values: Any) -> alt.HConcatChart:
         )
         floor = (
             alt.Chart(alt.Data(values=[{"y": traj.params["threshold"]}]))
-            .mark_rule(color=palette.VERMILLION, strokeDash=[2, 2])
+            .mark_rule(color=palette.VERMILION, strokeDash=[2, 2])
             .encode(y="y:Q")
         )
         title = alt.Title(
@@ -317,7 +317,7 @@ def sensitivity_chart(**values: Any) -> alt.LayerChart:
                 "front:N",
                 title="Front",
                 scale=alt.Scale(
-                    domain=["holds", "breaks"], range=[palette.BLUE, palette.VERMILLION]
+                    domain=["holds", "breaks"], range=[palette.BLUE, palette.VERMILION]
                 ),
             ),
             tooltip=["label:N", "value:Q", "worst:Q", "front:N"],

@@ -14,8 +14,13 @@ case "${1:-}" in
         fc-list : family | grep -i FreeSerif >/dev/null
     } ;;
   browser)
-    packages=(chromium poppler-utils)
-    present() { command -v chromium >/dev/null && command -v pdftotext >/dev/null; } ;;
+    # Chromium for the browser tests, poppler for the PDF tests, Node/npm for the pinned
+    # axe-core and vnu-jar, and a Java runtime for vnu-jar.
+    packages=(chromium poppler-utils nodejs npm default-jre-headless)
+    present() {
+      command -v chromium >/dev/null && command -v pdftotext >/dev/null &&
+        command -v npm >/dev/null && command -v java >/dev/null
+    } ;;
   *) echo "usage: $0 tex|browser" >&2; exit 2 ;;
 esac
 

@@ -36,3 +36,20 @@ def params_table(params: Mapping[str, Param], symbols: Mapping[str, str] | None 
             f"{p.justification.replace('|', '/')} |"
         )
     return "\n".join(lines)
+
+
+def frame_table(frame: Any, formats: Mapping[str, str]) -> str:
+    """A Markdown table of the columns named in ``formats`` (header -> column:format spec).
+
+    ``formats`` maps a header to ``"column"`` or ``"column:spec"``, e.g. ``"km²": "km2:,.0f"``.
+    """
+    headers = list(formats)
+    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    for _, row in frame.iterrows():
+        cells = []
+        for spec in formats.values():
+            column, _, fmt = spec.partition(":")
+            value = row[column]
+            cells.append(format(value, fmt) if fmt else str(value))
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)

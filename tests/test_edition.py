@@ -8,7 +8,7 @@ from html import unescape
 from pathlib import Path
 
 import pytest
-from conftest import toc_files
+from conftest import ROOT, toc_files
 
 from kursk_edition import registry
 
@@ -64,3 +64,26 @@ def test_pdf_holds_every_paragraph_title(pdf_path: Path) -> None:
         if " ".join(p.title.replace("\u2019", "'").split()) not in flat
     ]
     assert missing == []
+
+
+def commentaries() -> dict[str, str]:
+    """Each paragraph's commentary, as written under its block in the chapter sources."""
+    found: dict[str, str] = {}
+    for doc in toc_files():
+        text = (ROOT / f"{doc}.md").read_text(encoding="utf-8")
+        for match in re.finditer(
+            r"\((p\d\d)\)=\n.*?```\{rubric\} Commentary\n```\n(.*?)(?=\n\(\w[\w-]*\)=\n|\Z)",
+            text,
+            flags=re.S,
+        ):
+            found[match.group(1)] = match.group(2)
+    return found
+
+
+@pytest.mark.parametrize("pid", [f"p{n:02d}" for n in range(1, 13)])
+def test_commentary_is_substantial_and_sourced(pid: str) -> None:
+    text = commentaries()[pid]
+    prose = re.sub(r"\{cite:[pt]\}`[^`]+`", "", text)
+    assert len(prose.split()) >= 150, pid
+    keys = {k.strip() for m in registry.CITE_ROLE.finditer(text) for k in m.group(1).split(",")}
+    assert len(keys - {"watling2024kursk"}) >= 2, pid

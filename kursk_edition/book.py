@@ -10,8 +10,9 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import nbformat
 from docutils import nodes
@@ -250,10 +251,59 @@ class TidySidenotes(SphinxPostTransform):
                     element["ids"] = []
 
 
+class chart_node(nodes.General, nodes.Element):  # noqa: N801 (docutils node naming)
+    """A chart's Vega-Lite spec; each writer renders it in its own medium."""
+
+
+def _visit_chart_html(translator: Any, node: chart_node) -> None:
+    translator.body.append(charts.chart_html(node["spec"]))
+    raise nodes.SkipNode
+
+
+def _visit_chart_latex(translator: Any, node: chart_node) -> None:
+    # Converted only when the PDF is built: HTML builds never start the chart converter.
+    name = f"{charts.spec_id(node['spec'])}.pdf"
+    target = Path(translator.builder.outdir) / name
+    if not target.exists():
+        target.write_bytes(charts.chart_pdf(node["spec"]))
+    translator.body.append(f"\n\\sphinxincludegraphics{{{{{name}}}}}\n")
+    raise nodes.SkipNode
+
+
+def _skip(translator: Any, node: nodes.Node) -> None:
+    raise nodes.SkipNode
+
+
+class VegaLiteMimeRenderer:
+    """myst-nb plugin for the chart outputs of the book build (``charts.MIME_TYPE``).
+
+    Registered under the ``myst_nb.mime_renderers`` entry point (pyproject.toml). The doctree
+    keeps the spec; the HTML writer draws the chart's container and the LaTeX writer a vector
+    PDF figure, so one cached execution serves both builds.
+    """
+
+    mime_priority_overrides: ClassVar[list[tuple[str, str, int]]] = [("*", charts.MIME_TYPE, 1)]
+
+    @staticmethod
+    def handle_mime(renderer: Any, data: Any, inline: bool) -> list[nodes.Element] | None:
+        if data.mime_type != charts.MIME_TYPE or inline:
+            return None
+        spec = data.content if isinstance(data.content, dict) else json.loads(data.content)
+        return [chart_node(spec=spec)]
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     _disable_thebe(app)
     app.connect("config-inited", _validate_and_substitute)
     app.add_directive("paragraph", ParagraphDirective)
+    app.add_node(
+        chart_node,
+        html=(_visit_chart_html, None),
+        latex=(_visit_chart_latex, None),
+        text=(_skip, None),
+        man=(_skip, None),
+        texinfo=(_skip, None),
+    )
     app.add_transform(AnnotationFootnotes)
     app.add_post_transform(TidySidenotes)
     app.connect("source-read", _note_input_dependencies)

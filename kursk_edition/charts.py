@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-import base64
 import functools
 import hashlib
 import html
@@ -25,6 +24,8 @@ RENDERER = "kursk-book"
 BUILD_ENV_VAR = "KURSK_BOOK_BUILD"
 VEGALITE_VERSION = ".".join(alt.SCHEMA_VERSION.lstrip("v").split(".")[:2])
 CHART_CLASS = "kursk-vega"
+# The book build's output type for a chart: a Vega-Lite spec that only this edition renders.
+MIME_TYPE = "application/vnd.kursk-edition.vegalite+json"
 
 _LOADER = """
 window.vegaEmbed = vegaEmbed;
@@ -194,15 +195,16 @@ def chart_png(spec: dict[str, Any], scale: float = 2.0) -> bytes:
 
 
 def book_renderer(spec: dict[str, Any], **_: Any) -> dict[str, Any]:
-    """Altair renderer for the book build: HTML for the site, vector PDF for the book."""
+    """Altair renderer for the book build: the spec alone, under the edition's own MIME type.
+
+    The notebook stores only the spec; the Sphinx side (``kursk_edition.book``) turns it into
+    the HTML container for the site or a vector PDF for the book, so executing a chapter never
+    starts the chart converter.
+    """
     title = spec.get("title")
     if isinstance(title, dict):
         title = title.get("text")
-    return {
-        "text/html": chart_html(spec),
-        "application/pdf": base64.b64encode(chart_pdf(spec)).decode("ascii"),
-        "text/plain": f"<Chart: {title or 'untitled'}>",
-    }
+    return {MIME_TYPE: spec, "text/plain": f"<Chart: {title or 'untitled'}>"}
 
 
 alt.renderers.register(RENDERER, book_renderer)

@@ -196,6 +196,15 @@ def load_registry(path: Path = REGISTRY) -> Registry:
 def load_bibliography(path: Path = BIBLIOGRAPHY) -> BibliographyData:
     """Parse references.bib and check every entry has a URL, a date and the date it was read."""
     try:
+        return _load_bibliography(Path(path), Path(path).stat().st_mtime_ns)
+    except OSError as exc:
+        raise DataError(path, "(syntax)", str(exc)) from None
+
+
+@functools.cache
+def _load_bibliography(path: Path, mtime_ns: int) -> BibliographyData:
+    # Parsed once per version of the file: several loaders and charts ask for it in one run.
+    try:
         bibliography = parse_file(str(path), bib_format="bibtex")
     except (PybtexSyntaxError, OSError) as exc:
         raise DataError(path, "(syntax)", str(exc)) from None
@@ -210,11 +219,19 @@ def load_bibliography(path: Path = BIBLIOGRAPHY) -> BibliographyData:
     return bibliography
 
 
+@functools.cache
+def _text_backend():  # noqa: ANN202 (a pybtex plugin instance)
+    # Looked up once: pybtex resolves the backend through entry points on every render_as().
+    from pybtex.plugin import find_plugin
+
+    return find_plugin("pybtex.backends", "text")()
+
+
 def plain(latex: str) -> str:
     """A BibTeX field as plain text ("\\$2.5", "5\\%", "--" and braces resolved)."""
     from pybtex.richtext import Text
 
-    return Text.from_latex(latex.replace(r"\$", "$")).render_as("text")
+    return Text.from_latex(latex.replace(r"\$", "$")).render(_text_backend())
 
 
 @functools.cache

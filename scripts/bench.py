@@ -148,13 +148,15 @@ def browser_figures(html: Path) -> None:
         page.goto(url, wait_until="load")
         page.wait_for_selector("div.kursk-vega[data-rendered='true'] svg", timeout=30_000)
         first = page.evaluate("() => window.kurskFirstChartMs || null")
-        load = page.evaluate("() => performance.getEntriesByType('navigation')[0].loadEventEnd")
+        # The page has arrived when its HTML has (responseEnd); both times count from navigation.
+        arrived = page.evaluate("() => performance.getEntriesByType('navigation')[0].responseEnd")
         timings = page.evaluate(SLIDER_TIMING)
         browser.close()
     server.shutdown()
     print("Browser (headless Chromium, loopback, chapter 3)")
     if first is not None:
-        print(f"  page load to first chart drawn   {max(first - load, 0):8.0f} ms   target <= 500")
+        print(f"  page arrived to first chart drawn {first - arrived:7.0f} ms   target <= 500")
+        print(f"  (navigation start to first chart  {first:7.0f} ms)")
     print(f"  median slider input to redraw    {statistics.median(timings):8.1f} ms   target <= 16")
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import json
 
 import altair as alt
@@ -43,12 +42,27 @@ def test_spec_id_is_stable_and_content_based() -> None:
     assert charts.spec_id(spec) != charts.spec_id(small_chart(peak=5).to_dict())
 
 
-def test_book_renderer_gives_html_and_vector_pdf() -> None:
-    bundle = charts.book_renderer(small_chart().to_dict())
-    assert charts.CHART_CLASS in bundle["text/html"]
-    pdf = base64.b64decode(bundle["application/pdf"])
-    assert pdf.startswith(b"%PDF")
-    assert bundle["text/plain"] == "<Chart: A small chart>"
+def test_book_renderer_stores_only_the_spec() -> None:
+    spec = small_chart().to_dict()
+    bundle = charts.book_renderer(spec)
+    assert bundle == {charts.MIME_TYPE: spec, "text/plain": "<Chart: A small chart>"}
+
+
+def test_mime_plugin_turns_the_spec_into_a_chart_node() -> None:
+    from types import SimpleNamespace
+
+    from kursk_edition import book
+
+    spec = small_chart().to_dict()
+    data = SimpleNamespace(mime_type=charts.MIME_TYPE, content=json.dumps(spec))
+    (node,) = book.VegaLiteMimeRenderer.handle_mime(None, data, inline=False)
+    assert isinstance(node, book.chart_node) and node["spec"] == spec
+    other = SimpleNamespace(mime_type="text/html", content="<p>")
+    assert book.VegaLiteMimeRenderer.handle_mime(None, other, inline=False) is None
+
+
+def test_vector_pdf_export_works() -> None:
+    assert charts.chart_pdf(small_chart().to_dict()).startswith(b"%PDF")
 
 
 def test_png_export_works() -> None:

@@ -15,6 +15,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from kursk_edition.browser import CHROMIUM, CHROMIUM_ARGS, serve
+
 ROOT = Path(__file__).resolve().parents[1]
 JUPYTER_BOOK = Path(sys.executable).with_name("jupyter-book")
 IGNORE = shutil.ignore_patterns(".venv", "_build", ".git", "__pycache__", ".*cache*")
@@ -117,33 +119,13 @@ def page_weights(html: Path) -> None:
 
 def browser_figures(html: Path) -> None:
     """Load-to-first-chart and slider-to-redraw times in headless Chromium on loopback."""
-    import functools
-    import http.server
     import statistics
-    import threading
 
     from playwright.sync_api import sync_playwright
 
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(Quiet, directory=str(html))
-    )
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    url = f"http://127.0.0.1:{server.server_address[1]}/chapters/03-timing.html"
-    args = [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-    ]
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=args)
+    with serve(html) as base, sync_playwright() as playwright:
+        url = f"{base}/chapters/03-timing.html"
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page()
         page.goto(url, wait_until="load")
         page.wait_for_selector("div.kursk-vega[data-rendered='true'] svg", timeout=30_000)
@@ -152,7 +134,6 @@ def browser_figures(html: Path) -> None:
         arrived = page.evaluate("() => performance.getEntriesByType('navigation')[0].responseEnd")
         timings = page.evaluate(SLIDER_TIMING)
         browser.close()
-    server.shutdown()
     print("Browser (headless Chromium, loopback, chapter 3)")
     if first is not None:
         print(f"  page arrived to first chart drawn {first - arrived:7.0f} ms   target <= 500")

@@ -189,7 +189,11 @@ def interactive_chart() -> alt.LayerChart:
             ),
         )
     match = " && ".join(f"datum.{key} == {slider}" for slider, (_n, key) in GRID_AXES.items())
-    chart = _curve_layers(grid_rows(), "month", _title("Move the sliders below the chart."))
+    chart = _curve_layers(
+        grid_rows(),
+        "month",
+        _title("In the web edition, sliders below the chart change it; in print, the defaults."),
+    )
     return _decode_transforms(chart.transform_filter(match)).add_params(*sliders.values())
 
 

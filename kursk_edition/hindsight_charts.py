@@ -21,7 +21,7 @@ import pandas as pd
 
 from kursk_edition import DATA, palette
 from kursk_edition.hindsight import EVENT_CATEGORIES, load_events, load_places
-from kursk_edition.registry import plain, source_titles  # noqa: F401 (re-exported)
+from kursk_edition.registry import source_titles
 
 BASEMAP = DATA / "basemap" / "countries.topo.json"
 BASEMAP_OBJECT = "countries"

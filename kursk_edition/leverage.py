@@ -288,12 +288,6 @@ def held_area(day: float | np.ndarray, **params: float) -> float | np.ndarray:
     return float(area) if area.ndim == 0 else area
 
 
-def plateau_km2(**params: float) -> float:
-    """Area held when the counter-offensive starts (the most the model ever holds)."""
-    p = check_params(**params)
-    return float(p["peak_km2"] * _advance_share(np.asarray(p["counter_start_day"]), p))
-
-
 def gone_day(**params: float) -> float:
     """Model day on which the held area reaches zero; ``math.inf`` if it never does."""
     return _gone_day_unchecked(check_params(**params))
@@ -523,11 +517,6 @@ def _gone_day_unchecked(p: Mapping[str, float]) -> float:
     if r2 <= 0:
         return math.inf
     return t_b + (level - phase1_loss) / r2 * DAYS_PER_MONTH
-
-
-def fitted_defaults(path: str | Path = HELD_AREA_CSV) -> dict[str, float]:
-    """Model parameters fitted to the data file (convenience for the book's glue cells)."""
-    return fit_recapture(load_held_area(path)).params
 
 
 def summary_numbers(

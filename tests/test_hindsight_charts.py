@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from kursk_edition import charts
+from kursk_edition import charts, registry
 from kursk_edition import hindsight_charts as hc
 from kursk_edition.hindsight import load_events, load_places
 
@@ -95,7 +95,7 @@ def test_article_rule_is_marked_and_labelled(specs: dict[str, dict[str, Any]]) -
 def test_every_event_is_in_the_timeline_with_its_source_titles(
     specs: dict[str, dict[str, Any]],
 ) -> None:
-    titles = hc.source_titles()
+    titles = registry.source_titles()
     for spec in (specs["timeline"], specs["static"]):
         rows = timeline_points(spec)
         events = load_events()
@@ -117,7 +117,7 @@ def test_lanes_keep_close_events_apart() -> None:
 
 
 def test_source_titles_are_plain_text() -> None:
-    assert hc.plain(r"Biden \$2.5 billion, 5\% -- {NATO}") == "Biden $2.5 billion, 5% – NATO"
+    assert registry.plain(r"Biden \$2.5 billion, 5\% -- {NATO}") == "Biden $2.5 billion, 5% – NATO"
 
 
 def test_every_place_is_on_the_map(specs: dict[str, dict[str, Any]]) -> None:
@@ -125,7 +125,7 @@ def test_every_place_is_on_the_map(specs: dict[str, dict[str, Any]]) -> None:
     rows = spec["datasets"][hc.PLACES_DATASET]
     places = load_places()
     assert [r["place"] for r in rows] == list(places["place"])
-    titles = hc.source_titles()
+    titles = registry.source_titles()
     for row, place in zip(rows, places.itertuples(), strict=True):
         assert (row["lat"], row["lon"]) == (place.lat, place.lon)
         assert row["sources"] == "; ".join(titles[k] for k in place.cite)

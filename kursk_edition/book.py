@@ -117,7 +117,11 @@ def _validate_and_substitute(app: Sphinx, config: Config) -> None:
         reg = validate_all()
     except DataError as exc:
         raise ConfigError(f"invalid edition data: {exc}") from None
-    config.myst_substitutions = {**config.myst_substitutions, **heading_substitutions(reg)}
+    config.myst_substitutions = {
+        **config.myst_substitutions,
+        **heading_substitutions(reg),
+        **paragraph_registry.count_substitutions(reg),
+    }
 
 
 class ParagraphDirective(SphinxDirective):

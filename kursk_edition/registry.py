@@ -19,7 +19,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from kursk_edition import DATA, ROOT
 from kursk_edition.errors import DataError
-from kursk_edition.gluing import glue_values
 
 REGISTRY = DATA / "paragraphs.yml"
 BIBLIOGRAPHY = ROOT / "references.bib"
@@ -341,14 +340,26 @@ def claim_counts(first: str, last: str, reg: Registry | None = None) -> dict[str
     return counts
 
 
-def glue_claim_counts(prefix: str, first: str, last: str) -> dict[str, int]:
-    """Glue a chapter's counts as ``{prefix}-claims``, ``{prefix}-forecast`` and so on."""
-    return glue_values(prefix, claim_counts(first, last))
+# The paragraphs each chapter covers (the chapters' {paragraph} blocks; tests check the match).
+CHAPTER_PARAGRAPHS: dict[str, tuple[str, str]] = {
+    "ch1": ("p01", "p03"),
+    "ch2": ("p04", "p06"),
+    "ch3": ("p07", "p08"),
+    "ch4": ("p09", "p10"),
+    "ch5": ("p11", "p12"),
+}
 
 
-def glue_edition_counts() -> dict[str, int]:
-    """Glue edition-wide counts: paragraphs, claims, notes and sources."""
-    counts = claim_counts("p01", "p12", registry())
-    counts["notes"] = counts["annotations"]
-    counts["sources"] = len(load_bibliography().entries)
-    return glue_values("edition", counts)
+def count_substitutions(reg: Registry | None = None) -> dict[str, str]:
+    """Counts for the prose, as MyST substitutions: ``{{ ch1_claims }}``, ``{{ edition_notes }}``.
+
+    They come from the registry, like the paragraph headings, so stating them costs no kernel.
+    """
+    reg = reg or registry()
+    values: dict[str, int] = {}
+    for chapter, (first, last) in CHAPTER_PARAGRAPHS.items():
+        values |= {f"{chapter}_{k}": v for k, v in claim_counts(first, last, reg).items()}
+    edition = claim_counts(reg.paragraphs[0].id, reg.paragraphs[-1].id, reg)
+    edition |= {"notes": edition["annotations"], "sources": len(load_bibliography().entries)}
+    values |= {f"edition_{k}": v for k, v in edition.items()}
+    return {key: str(value) for key, value in values.items()}

@@ -168,3 +168,20 @@ def test_unknown_cite_key_in_a_chapter_fails(tmp_path: Path) -> None:
         DataError, match=r"chapter\.md: field '\{cite\}': unknown cite key 'ghost2025'"
     ):
         registry.validate(pages=pages)
+
+
+def test_chapters_cover_the_paragraphs_their_counts_describe() -> None:
+    for chapter, (first, last) in registry.CHAPTER_PARAGRAPHS.items():
+        number = int(chapter.removeprefix("ch"))
+        (path,) = (registry.ROOT / "chapters").glob(f"0{number}-*.md")
+        shown = re.findall(r"```\{paragraph\} (p\d\d)", path.read_text(encoding="utf-8"))
+        expected = [f"p{n:02d}" for n in range(int(first[1:]), int(last[1:]) + 1)]
+        assert shown == expected, path.name
+        assert f"{{{{ {chapter}_claims }}}}" in path.read_text(encoding="utf-8")
+
+
+def test_count_substitutions_add_up() -> None:
+    counts = registry.count_substitutions()
+    total = sum(int(counts[f"{chapter}_claims"]) for chapter in registry.CHAPTER_PARAGRAPHS)
+    assert counts["edition_claims"] == str(total)
+    assert counts["edition_paragraphs"] == "12"

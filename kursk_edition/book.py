@@ -24,7 +24,7 @@ from sphinx.transforms import SphinxTransform
 from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util.docutils import SphinxDirective
 
-from kursk_edition import DATA, ROOT, charts
+from kursk_edition import DATA, ROOT, charts, execution
 from kursk_edition import registry as paragraph_registry
 from kursk_edition.data import validate_all
 from kursk_edition.errors import DataError
@@ -55,6 +55,9 @@ def read_chapter(text: str) -> nbformat.NotebookNode:
     if any(cell.cell_type == "code" for cell in notebook.cells):
         kernelspec = notebook.metadata.setdefault("kernelspec", {})
         kernelspec["kursk_inputs"] = inputs_fingerprint()
+    else:
+        # Nothing to run: without this, jupyter-cache starts a kernel for an empty notebook.
+        notebook.metadata["mystnb"] = {"execution_mode": "off"}
     return notebook
 
 
@@ -298,6 +301,7 @@ class VegaLiteMimeRenderer:
 
 def setup(app: Sphinx) -> dict[str, Any]:
     _disable_thebe(app)
+    execution.setup(app)
     app.connect("config-inited", _validate_and_substitute)
     app.add_directive("paragraph", ParagraphDirective)
     app.add_node(

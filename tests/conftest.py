@@ -63,6 +63,8 @@ def build_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def html_dir(build_dir: Path) -> Path:
     result = run_build(build_dir, "html")
+    # Kept for tests that read what the build reported (tests/test_execution.py).
+    (build_dir / "html-build.log").write_text(result.stdout + result.stderr, encoding="utf-8")
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
     return build_dir / "_build" / "html"
 

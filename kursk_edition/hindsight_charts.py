@@ -374,8 +374,11 @@ def locator_map(places: pd.DataFrame | None = None) -> alt.LayerChart:
     """Every place in ``places.csv`` on a basemap of the region, with tooltips."""
     rows = map_rows(places)
     proj = projection()
+    # The TopoJSON goes in as text, which Vega parses with the declared format: as a nested
+    # object Altair would copy and walk every arc (about 1 s of each build).
     land = alt.Data(
-        values=basemap(), format=alt.DataFormat(type="topojson", feature=BASEMAP_OBJECT)
+        values=json.dumps(basemap(), separators=(",", ":")),
+        format=alt.DataFormat(type="topojson", feature=BASEMAP_OBJECT),
     )
     # Water: a rectangle behind the land (a sphere outline is unreliable under a conic projection).
     water = (

@@ -152,7 +152,7 @@ def test_map_embeds_the_basemap_and_fetches_nothing(specs: dict[str, dict[str, A
     ]
     assert len(topo) == 1
     assert topo[0]["format"]["feature"] == hc.BASEMAP_OBJECT
-    assert topo[0]["values"] == hc.basemap()
+    assert json.loads(topo[0]["values"]) == hc.basemap()
     assert spec["projection"]["type"] == "conicConformal" and "fit" in spec["projection"]
 
 

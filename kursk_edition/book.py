@@ -93,8 +93,13 @@ def _write_index_redirect(app: Sphinx, exception: Exception | None) -> None:
 def _write_chart_script(app: Sphinx, exception: Exception | None) -> None:
     if exception is None and app.builder.format == "html":
         target = Path(app.outdir) / "_static" / CHART_SCRIPT
+        stamp = charts.bundle_stamp()
+        if target.is_file():
+            with target.open(encoding="utf-8") as script:
+                if script.read(len(stamp)) == stamp:
+                    return  # bundling takes 1-2 s; an incremental build keeps the current one
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(charts.javascript_bundle(), encoding="utf-8")
+        target.write_text(stamp + charts.javascript_bundle(), encoding="utf-8")
 
 
 def _disable_thebe(app: Sphinx) -> None:

@@ -87,6 +87,14 @@ if (document.readyState === 'loading') {
 """.replace("__CHART_CLASS__", CHART_CLASS)
 
 
+def bundle_stamp() -> str:
+    """The chart script's first line: names what it was built from (vl-convert, Vega-Lite and
+    the loader), so a rebuild can keep an up-to-date script without bundling it again."""
+    parts = (vlc.__version__, VEGALITE_VERSION, _LOADER)
+    digest = hashlib.sha256("\0".join(parts).encode()).hexdigest()[:16]
+    return f"/* kursk-edition chart script {digest} */\n"
+
+
 @functools.cache
 def javascript_bundle() -> str:
     """The one script every chart page loads: Vega, Vega-Lite, vega-embed and our loader."""

@@ -77,3 +77,21 @@ def test_execution_inputs_cover_package_and_data() -> None:
     inputs = {p.relative_to(book.ROOT).as_posix() for p in book.execution_inputs()}
     assert "kursk_edition/charts.py" in inputs
     assert any(name.startswith("data/") for name in inputs)
+
+
+def test_chart_script_is_bundled_only_when_out_of_date(tmp_path: Path, monkeypatch) -> None:
+    from types import SimpleNamespace
+
+    from kursk_edition import charts
+
+    app = SimpleNamespace(outdir=str(tmp_path), builder=SimpleNamespace(format="html"))
+    calls = []
+    monkeypatch.setattr(charts, "javascript_bundle", lambda: calls.append(1) or "bundle();")
+    book._write_chart_script(app, None)
+    target = tmp_path / "_static" / book.CHART_SCRIPT
+    assert target.read_text() == charts.bundle_stamp() + "bundle();"
+    book._write_chart_script(app, None)
+    assert len(calls) == 1
+    target.write_text("/* kursk-edition chart script 0000000000000000 */\nold();")
+    book._write_chart_script(app, None)
+    assert len(calls) == 2 and target.read_text().endswith("bundle();")

@@ -16,6 +16,28 @@ build() {
   "$jupyter_book" build "$root" --path-output "$stage" -n -W --keep-going --builder "$1"
 }
 
+# Like make: when no input is newer than the last successful build of this kind, there is
+# nothing to do, and Python, Sphinx and its extensions are not even started (about 4 s).
+# Inputs are every file of the book outside the build, the virtualenv and the tests.
+up_to_date() {
+  local stamp=$stage/.built-$1
+  [ -f "$stamp" ] && [ -d "$site" ] || return 1
+  [ "$root/.venv/bin/.installed" -nt "$stamp" ] && return 1
+  [ -z "$(find "$root" \( -path "$root/_build" -o -path "$root/.git" -o -path "$root/.venv" \
+      -o -path "$root/node_modules" -o -path "$root/tests" -o -name __pycache__ \
+      -o -name '.*cache*' \) -prune -o -newer "$stamp" -print -quit)" ]
+}
+
+# The stamp records when the build started, so an edit made during a build is not missed.
+start_stamp() {
+  mkdir -p "$stage"
+  touch "$stage/.building-$1"
+}
+
+finish_stamp() {
+  mv "$stage/.building-$1" "$stage/.built-$1"
+}
+
 publish() {
   rm -rf "$site.new" "$site.old"
   cp -a "$stage/_build/html" "$site.new"
@@ -29,10 +51,21 @@ publish() {
 
 case "${1:-}" in
   html)
+    if up_to_date html; then
+      echo "build.sh: the HTML site is up to date (no input is newer than its last build)"
+      exit 0
+    fi
+    start_stamp html
     build html
     publish
+    finish_stamp html
     ;;
   pdf)
+    if up_to_date pdf && [ -f "$site/$pdf_name" ]; then
+      echo "build.sh: the PDF is up to date (no input is newer than its last build)"
+      exit 0
+    fi
+    start_stamp pdf
     # A failed latexmk run can leave "All targets up-to-date" behind; start LaTeX clean.
     rm -rf "$stage/_build/latex"
     build pdflatex
@@ -42,6 +75,7 @@ case "${1:-}" in
       exit 1
     fi
     if [ -d "$stage/_build/html" ]; then publish; fi
+    finish_stamp pdf
     ;;
   *)
     echo "usage: $0 html|pdf" >&2

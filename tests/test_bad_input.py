@@ -192,3 +192,17 @@ def test_bad_input_fails_loudly_and_keeps_the_site(
     assert result.returncode != 0, f"{name}: the build succeeded"
     assert re.search(message, output, flags=re.S), f"{name}: {output[-2500:]}"
     assert site_digest(site) == before, f"{name}: the published site changed"
+
+
+def test_an_unchanged_book_is_not_rebuilt_and_an_edit_is(good_book: Path) -> None:
+    site = good_book / "_build" / "html"
+    assert run_build(good_book).returncode == 0  # whatever earlier tests left, now built
+    before = site_digest(site)
+    again = run_build(good_book)
+    assert again.returncode == 0 and "is up to date" in again.stdout
+    assert site_digest(site) == before
+    chapter = good_book / "chapters" / "04-front-and-peace.md"
+    chapter.write_text(chapter.read_text(encoding="utf-8"), encoding="utf-8")  # newer, same text
+    edited = run_build(good_book)
+    assert edited.returncode == 0 and "is up to date" not in edited.stdout
+    assert "build succeeded" in edited.stdout

@@ -32,7 +32,6 @@ from sphinx.environment import BuildEnvironment
 from sphinx.util import logging
 
 LOGGER = logging.getLogger(__name__)
-CODE_CELL_MARKER = "```{code-cell}"
 
 
 def notebook_key(notebook: nbformat.NotebookNode, cwd: str | Path) -> str:
@@ -107,20 +106,21 @@ def _start_runs(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None
     pending = []
     for docname in docnames:
         path = Path(env.doc2path(docname))
-        text = path.read_text(encoding="utf-8")
-        if reader is None or path.suffix != ".md" or CODE_CELL_MARKER not in text:
+        if reader is None or path.suffix != ".md":
             continue
-        notebook = reader(text)
+        notebook = reader(path.read_text(encoding="utf-8"))
+        if not any(cell.cell_type == "code" for cell in notebook.cells):
+            continue
         try:
             cache.match_cache_notebook(notebook)
         except KeyError:
-            pending.append((docname, notebook, str(path.parent)))
+            pending.append((notebook, str(path.parent)))
     if not pending:
         return
     workers = max(1, min(len(pending), os.cpu_count() or 1))
     _runner = AheadOfTimeRunner(workers, execute_now)
     LOGGER.info(f"executing {len(pending)} notebook(s) ahead of reading, {workers} at a time")
-    for _docname, notebook, cwd in pending:
+    for notebook, cwd in pending:
         _runner.submit(
             notebook,
             cwd,

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from kursk_edition import DATA
 from kursk_edition.errors import DataError
-from kursk_edition.registry import Registry, load_bibliography, registry
+from kursk_edition.registry import Registry, load_bibliography, load_yaml, registry
 from kursk_edition.tables import Row, load_table
 
 ASSESSMENTS = DATA / "assessments.yml"
@@ -82,7 +82,7 @@ def load_scorecard(path: Path = ASSESSMENTS, reg: Registry | None = None) -> Sco
     least one source dated after the article."""
     reg = reg or registry()
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = load_yaml(path.read_text(encoding="utf-8"))
         card = Scorecard.model_validate(data)
     except yaml.YAMLError as exc:
         raise DataError(path, "(syntax)", f"not valid YAML: {exc}") from None

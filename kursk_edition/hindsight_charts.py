@@ -21,7 +21,7 @@ import pandas as pd
 
 from kursk_edition import DATA, palette
 from kursk_edition.hindsight import EVENT_CATEGORIES, load_events, load_places
-from kursk_edition.registry import source_titles
+from kursk_edition.registry import source_title
 
 BASEMAP = DATA / "basemap" / "countries.topo.json"
 BASEMAP_OBJECT = "countries"
@@ -115,8 +115,7 @@ MAP_DESCRIPTION = (
 
 # Data helpers
 def sources(keys: list[str]) -> str:
-    titles = source_titles()
-    return "; ".join(titles[k] for k in keys)
+    return "; ".join(source_title(k) for k in keys)
 
 
 def paragraph_refs(ids: list[str]) -> str:

@@ -30,7 +30,7 @@ from .leverage import (
     model_curve,
 )
 from .params import Param
-from .registry import source_titles
+from .registry import source_title
 
 EPOCH_MS = 1722902400000
 """6 Aug 2024 00:00 UTC in milliseconds (Vega-Lite temporal values are ms since 1970)."""
@@ -82,7 +82,7 @@ def _observed_frame(observed: pd.DataFrame | None) -> pd.DataFrame:
         }
     )
     out["source"] = out["claimant"].map(_side)
-    out["title"] = out["cite"].map(source_titles())
+    out["title"] = out["cite"].map(source_title)
     return out
 
 

@@ -101,10 +101,14 @@ def javascript_bundle() -> str:
     return vlc.javascript_bundle(snippet=_LOADER, vl_version=VEGALITE_VERSION)
 
 
+def spec_digest(spec: dict[str, Any]) -> str:
+    """A hash of the spec's content."""
+    return hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()
+
+
 def spec_id(spec: dict[str, Any]) -> str:
     """A stable id from the spec's content, so rebuilds give byte-identical HTML."""
-    digest = hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()
-    return "kv-" + digest[:12]
+    return "kv-" + spec_digest(spec)[:12]
 
 
 def _records(spec: dict[str, Any]) -> list[list[dict[str, Any]]]:
@@ -180,9 +184,38 @@ def data_table_html(spec: dict[str, Any]) -> str:
     return "".join(parts)
 
 
+# Vega specs compiled ahead, by the digest of their Vega-Lite spec (see compile_chart_outputs).
+_COMPILED: dict[str, dict[str, Any]] = {}
+
+
 def vega_spec(spec: dict[str, Any]) -> dict[str, Any]:
     """The Vega-Lite spec compiled to Vega, so the reader's browser skips that step."""
-    return vlc.vegalite_to_vega(spec, vl_version=VEGALITE_VERSION)
+    compiled = _COMPILED.get(spec_digest(spec))
+    if compiled is None:
+        compiled = vlc.vegalite_to_vega(spec, vl_version=VEGALITE_VERSION)
+    return compiled
+
+
+def compile_chart_outputs(notebook: Any) -> dict[str, dict[str, Any]]:
+    """Every chart an executed notebook outputs, compiled to Vega, by spec digest.
+
+    The ahead-of-time runner (kursk_edition.ahead) compiles them on a core Sphinx leaves idle;
+    the Sphinx side then :func:`remember_compiled` them instead of compiling while it writes.
+    """
+    compiled = {}
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            # Glued charts carry the type behind a prefix: application/papermill.record/...
+            for mime_type, spec in output.get("data", {}).items():
+                if mime_type.endswith(MIME_TYPE) and isinstance(spec, dict):
+                    compiled[spec_digest(spec)] = vlc.vegalite_to_vega(
+                        spec, vl_version=VEGALITE_VERSION
+                    )
+    return compiled
+
+
+def remember_compiled(compiled: dict[str, dict[str, Any]]) -> None:
+    _COMPILED.update(compiled)
 
 
 def chart_html(spec: dict[str, Any]) -> str:

@@ -12,7 +12,24 @@ site=$root/_build/html        # what readers get
 pdf_name=kursk-edition.pdf
 export KURSK_BOOK_BUILD=1
 
+# The chapters' notebooks start executing in a process of their own at once, beside Sphinx,
+# which takes each run as it reaches the page (kursk_edition/ahead.py): kernels need not wait
+# the 2-3 s Sphinx takes to start. The runner is stopped, and its folder removed, on exit.
+ahead_pid=""
+stop_ahead() {
+  if [ -n "$ahead_pid" ]; then kill "$ahead_pid" 2>/dev/null || true; fi
+  rm -rf "$stage/_build/.kursk-ahead/${KURSK_AHEAD_TOKEN:-none}"
+}
+trap stop_ahead EXIT
+
 build() {
+  rm -rf "$stage/_build/.kursk-ahead"  # whatever an interrupted build left
+  KURSK_AHEAD_TOKEN="$(date +%s%N)-$$"
+  export KURSK_AHEAD_TOKEN
+  # Niced: Sphinx, which works on one core throughout, goes first; the runner has the rest.
+  nice -n 10 "$(dirname "$jupyter_book")/python" -m kursk_edition.ahead \
+    "$root" "$stage/_build/.jupyter_cache" &
+  ahead_pid=$!
   "$jupyter_book" build "$root" --path-output "$stage" -n -W --keep-going --builder "$1"
 }
 

@@ -58,6 +58,7 @@ def good_book(tmp_path_factory: pytest.TempPathFactory) -> Path:
     shutil.copytree(ROOT, book, ignore=IGNORE)
     result = run_build(book)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    (book / "_build" / "first-build.log").write_text(result.stdout + result.stderr)
     return book
 
 
@@ -192,6 +193,15 @@ def test_bad_input_fails_loudly_and_keeps_the_site(
     assert result.returncode != 0, f"{name}: the build succeeded"
     assert re.search(message, output, flags=re.S), f"{name}: {output[-2500:]}"
     assert site_digest(site) == before, f"{name}: the published site changed"
+
+
+def test_the_build_script_runs_the_notebooks_beside_sphinx(good_book: Path) -> None:
+    log = (good_book / "_build" / "first-build.log").read_text(encoding="utf-8")
+    chapters = (good_book / "chapters").glob("*.md")
+    n = sum("{code-cell}" in chapter.read_text() for chapter in chapters)
+    assert f"{n} notebook(s) executing ahead since the build began" in log
+    assert f"{n} of {n} notebook(s) executed ahead of reading were used" in log
+    assert not list((good_book / "_build" / "stage" / "_build" / ".kursk-ahead").glob("*"))
 
 
 def test_an_unchanged_book_is_not_rebuilt_and_an_edit_is(good_book: Path) -> None:

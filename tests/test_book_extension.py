@@ -6,7 +6,7 @@ from pathlib import Path
 
 from jupyter_cache import get_cache
 
-from kursk_edition import book
+from kursk_edition import book, notebooks
 
 CHAPTER = """---
 jupytext:
@@ -36,31 +36,31 @@ def make_inputs(tmp_path: Path) -> tuple[Path, Path]:
 
 def test_fingerprint_follows_code_and_data(tmp_path: Path) -> None:
     package, data = make_inputs(tmp_path)
-    first = book.inputs_fingerprint(package, data)
-    assert book.inputs_fingerprint(package, data) == first
+    first = notebooks.inputs_fingerprint(package, data)
+    assert notebooks.inputs_fingerprint(package, data) == first
     (data / "table.csv").write_text("a,b\n1,3\n")
-    second = book.inputs_fingerprint(package, data)
+    second = notebooks.inputs_fingerprint(package, data)
     assert second != first
     (package / "model.py").write_text("X = 2\n")
-    assert book.inputs_fingerprint(package, data) not in {first, second}
+    assert notebooks.inputs_fingerprint(package, data) not in {first, second}
 
 
 def test_new_data_file_changes_fingerprint(tmp_path: Path) -> None:
     package, data = make_inputs(tmp_path)
-    first = book.inputs_fingerprint(package, data)
+    first = notebooks.inputs_fingerprint(package, data)
     (data / "extra.csv").write_text("x\n")
-    assert book.inputs_fingerprint(package, data) != first
+    assert notebooks.inputs_fingerprint(package, data) != first
 
 
 def test_execution_cache_key_changes_with_the_inputs(tmp_path: Path, monkeypatch) -> None:
     cache = get_cache(tmp_path / "cache")
-    monkeypatch.setattr(book, "inputs_fingerprint", lambda: "aaaa")
-    nb_a = book.read_chapter(CHAPTER)
-    monkeypatch.setattr(book, "inputs_fingerprint", lambda: "bbbb")
-    nb_b = book.read_chapter(CHAPTER)
+    monkeypatch.setattr(notebooks, "inputs_fingerprint", lambda: "aaaa")
+    nb_a = notebooks.read_chapter(CHAPTER)
+    monkeypatch.setattr(notebooks, "inputs_fingerprint", lambda: "bbbb")
+    nb_b = notebooks.read_chapter(CHAPTER)
     assert nb_a.metadata.kernelspec["kursk_inputs"] == "aaaa"
-    monkeypatch.setattr(book, "inputs_fingerprint", lambda: "aaaa")
-    nb_a_again = book.read_chapter(CHAPTER)
+    monkeypatch.setattr(notebooks, "inputs_fingerprint", lambda: "aaaa")
+    nb_a_again = notebooks.read_chapter(CHAPTER)
     _, hash_a = cache.create_hashed_notebook(nb_a)
     _, hash_b = cache.create_hashed_notebook(nb_b)
     _, hash_a_again = cache.create_hashed_notebook(nb_a_again)
@@ -69,12 +69,12 @@ def test_execution_cache_key_changes_with_the_inputs(tmp_path: Path, monkeypatch
 
 
 def test_prose_only_pages_are_not_stamped() -> None:
-    notebook = book.read_chapter("# Just prose\n\nNo code here.\n")
+    notebook = notebooks.read_chapter("# Just prose\n\nNo code here.\n")
     assert "kursk_inputs" not in notebook.metadata.get("kernelspec", {})
 
 
 def test_execution_inputs_cover_package_and_data() -> None:
-    inputs = {p.relative_to(book.ROOT).as_posix() for p in book.execution_inputs()}
+    inputs = {p.relative_to(notebooks.ROOT).as_posix() for p in notebooks.execution_inputs()}
     assert "kursk_edition/charts.py" in inputs
     assert any(name.startswith("data/") for name in inputs)
 

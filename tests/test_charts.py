@@ -51,6 +51,26 @@ def test_spec_id_is_stable_and_content_based() -> None:
     assert charts.spec_id(spec) != charts.spec_id(small_chart(peak=5).to_dict())
 
 
+def test_charts_compiled_ahead_are_used_as_compiled(monkeypatch: pytest.MonkeyPatch) -> None:
+    import nbformat
+
+    spec = small_chart().to_dict()
+    # A glued chart, as myst-nb's glue leaves it in the notebook.
+    output = nbformat.v4.new_output(
+        "display_data", data={f"application/papermill.record/{charts.MIME_TYPE}": spec}
+    )
+    cell = nbformat.v4.new_code_cell("glue('x', chart)", outputs=[output])
+    notebook = nbformat.v4.new_notebook(cells=[cell, nbformat.v4.new_markdown_cell("Prose.")])
+    compiled = charts.compile_chart_outputs(notebook)
+    assert compiled == {charts.spec_digest(spec): charts.vega_spec(spec)}
+
+    monkeypatch.setattr(charts, "_COMPILED", {})
+    charts.remember_compiled({charts.spec_digest(spec): {"marks": "compiled ahead"}})
+    assert charts.vega_spec(json.loads(json.dumps(spec))) == {"marks": "compiled ahead"}
+    other = small_chart(peak=5).to_dict()
+    assert charts.vega_spec(other)["$schema"].startswith("https://vega.github.io/schema/vega/")
+
+
 def test_book_renderer_stores_only_the_spec() -> None:
     spec = small_chart().to_dict()
     bundle = charts.book_renderer(spec)

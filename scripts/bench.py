@@ -3,8 +3,9 @@
 The book is copied to a temporary folder, so the prose edit and the clean builds never touch the
 working tree. The book's builds go through ``scripts/build.sh``, the path ``make book`` takes; the
 execution-off floor is a plain non-strict ``jupyter-book build`` (without outputs, glue
-references cannot resolve). Timings vary several-fold on a shared machine: compare runs on the
-same machine.
+references cannot resolve). Timings vary by a third or more on a shared machine, so clean and
+execution-off builds alternate several times and their medians are compared; compare runs on
+the same machine.
 """
 
 from __future__ import annotations
@@ -64,11 +65,31 @@ def fresh_copy(parent: Path, name: str) -> Path:
     return target
 
 
+# Clean builds and execution-off builds alternate this many times; the medians are compared.
+CLEAN_ROUNDS = 3
+
+
 def main() -> None:
+    import statistics
+
     with tempfile.TemporaryDirectory(prefix="kursk-bench-") as tmp:
         tmp_path = Path(tmp)
         book = fresh_copy(tmp_path, "book")
-        clean = build_script(book, "html")
+        floor_book = fresh_copy(tmp_path, "floor")
+        config = floor_book / "_config.yml"
+        config.write_text(
+            config.read_text(encoding="utf-8").replace(
+                "execute_notebooks: cache", 'execute_notebooks: "off"'
+            )
+        )
+        # Alternated, so that a slow spell of a shared machine hits both kinds of build.
+        cleans, floors = [], []
+        for _ in range(CLEAN_ROUNDS):
+            shutil.rmtree(book / "_build", ignore_errors=True)
+            cleans.append(build_script(book, "html"))
+            shutil.rmtree(floor_book / "_build", ignore_errors=True)
+            floors.append(build(floor_book, strict=False))
+        clean, floor = statistics.median(cleans), statistics.median(floors)
         no_change = build_script(book, "html")
         # Sphinx's own incremental check, which the script skips when nothing changed.
         sphinx_no_change = build(book, out=book / "_build" / "stage")
@@ -77,19 +98,10 @@ def main() -> None:
         prose = build_script(book, "html")
         pdf = build_script(book, "pdf")
 
-        floor_book = fresh_copy(tmp_path, "floor")
-        config = floor_book / "_config.yml"
-        config.write_text(
-            config.read_text(encoding="utf-8").replace(
-                "execute_notebooks: cache", 'execute_notebooks: "off"'
-            )
-        )
-        floor = build(floor_book, strict=False)
-
         html = book / "_build" / "html"
-        print("Build times (seconds)")
-        print(f"  clean HTML build                 {clean:8.1f}")
-        print(f"  HTML build, execution off        {floor:8.1f}")
+        print(f"Build times (seconds; clean and execution off: medians of {CLEAN_ROUNDS})")
+        print(f"  clean HTML build                 {clean:8.1f}   ({spread(cleans)})")
+        print(f"  HTML build, execution off        {floor:8.1f}   ({spread(floors)})")
         print(f"  no-change rebuild                {no_change:8.1f}")
         print(
             f"    (Sphinx's own no-change pass   {sphinx_no_change:8.1f}, which the script skips)"
@@ -98,11 +110,17 @@ def main() -> None:
         print(f"  PDF build (after HTML)           {pdf:8.1f}")
         print("Ratios (figure, value, target)")
         ratio("clean HTML / execution off", clean / floor, 1.3)
+        pairs = ", ".join(f"{c / f:.2f}" for c, f in zip(cleans, floors, strict=True))
+        print(f"    (round by round: {pairs})")
         ratio("no-change rebuild / clean", no_change / clean, 0.15)
         ratio("prose-edit rebuild / clean", prose / clean, 0.3)
         ratio("PDF build / clean HTML", pdf / clean, 1.5)
         page_weights(html)
         browser_figures(html)
+
+
+def spread(times: list[float]) -> str:
+    return "runs " + ", ".join(f"{t:.1f}" for t in times)
 
 
 def ratio(name: str, value: float, target: float) -> None:

@@ -140,16 +140,28 @@ def run_ahead(root: Path, cache_dir: Path, token: str, workers: int | None = Non
     if not jobs:
         return 0
 
+    # What the clients need, then a warm-up, then every kernel forked now, while this process
+    # has no thread of its own.
+    import jupyter_client.manager  # noqa: F401
+    import nbclient  # noqa: F401
+
     from kursk_edition import charts, kernels
     from kursk_edition.notebooks import run_notebook
 
-    # Warm up, then fork every kernel now, while this process has no thread of its own.
     forked: list[kernels.ForkedKernel | None] = [None] * len(jobs)
     if kernels.can_fork() and os.environ.get(FORK_VAR, "1") != "0":
         kernels.warm_up([notebook for _key, notebook, _cwd in jobs])
         for number, (_key, notebook, cwd) in enumerate(jobs):
             if kernels.is_python_kernel(notebook):
                 forked[number] = kernels.ForkedKernel.start(cwd)
+
+    def compile_charts(key: str, run: Any) -> None:
+        compiled = charts.compile_chart_outputs(run.notebook) if run.error is None else {}
+        _write_atomically(folder / f"{key}{CHARTS}", pickle.dumps(compiled))
+
+    # Sphinx reads a notebook as soon as it has run and writes its pages later, so its charts
+    # are compiled on a thread of their own while the next notebooks run.
+    compiler = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kursk-charts")
 
     def run_one(number: int) -> None:
         key, notebook, cwd = jobs[number]
@@ -162,12 +174,10 @@ def run_ahead(root: Path, cache_dir: Path, token: str, workers: int | None = Non
             _write_atomically(folder / f"{key}.failed", b"")
             return
         _write_atomically(folder / f"{key}.pickle", pickle.dumps(run))
-        # Sphinx reads the notebook now and writes its pages later: compile the charts meanwhile.
-        compiled = charts.compile_chart_outputs(run.notebook) if run.error is None else {}
-        _write_atomically(folder / f"{key}{CHARTS}", pickle.dumps(compiled))
+        compiler.submit(compile_charts, key, run)
 
     workers = workers or max(1, min(len(jobs), os.cpu_count() or 1))
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="kursk-ahead") as pool:
+    with compiler, ThreadPoolExecutor(workers, thread_name_prefix="kursk-ahead") as pool:
         list(pool.map(run_one, range(len(jobs))))  # in toc order, the order Sphinx asks
     return len(jobs)
 

@@ -77,31 +77,19 @@ def execute_settings(root: Path) -> dict[str, Any]:
 
 
 def toc_pages(root: Path) -> list[Path]:
-    """Every page named in _toc.yml (``root`` and each ``file``), in order, as ``.md`` paths."""
-    import yaml
+    """Every page of _toc.yml, in order, as ``.md`` paths (parsed as Jupyter Book parses it)."""
+    from sphinx_external_toc.parsing import parse_toc_yaml
 
-    toc = yaml.safe_load((root / "_toc.yml").read_text(encoding="utf-8"))
-    names: list[str] = []
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            for key, value in node.items():
-                if key in {"root", "file"} and isinstance(value, str):
-                    names.append(value)
-                else:
-                    walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(toc)
-    pages = [root / (name if name.endswith(".md") else f"{name}.md") for name in names]
-    return [page for page in dict.fromkeys(pages) if page.is_file()]
+    pages = [
+        root / (doc if doc.endswith(".md") else f"{doc}.md")
+        for doc in parse_toc_yaml(root / "_toc.yml")
+    ]
+    return [page for page in pages if page.is_file()]
 
 
 def plan(root: Path, cache_dir: Path) -> list[tuple[str, Any, str]]:
     """(key, notebook, cwd) for each page with code cells that the cache has no outputs for."""
-    from kursk_edition.notebooks import has_code, notebook_key, read_chapter
+    from kursk_edition.notebooks import notebook_key, to_execute
 
     cache = None
     if (cache_dir / "global.db").is_file():  # never create the cache: Sphinx owns it
@@ -110,20 +98,10 @@ def plan(root: Path, cache_dir: Path) -> list[tuple[str, Any, str]]:
         cache = get_cache(cache_dir)
     jobs = []
     for page in toc_pages(root):
-        text = page.read_text(encoding="utf-8")
-        if "code-cell" not in text:
-            continue
-        notebook = read_chapter(text)
-        if not has_code(notebook):
-            continue
-        if cache is not None:
-            try:
-                cache.match_cache_notebook(notebook)
-                continue
-            except KeyError:
-                pass
-        cwd = str(page.parent)
-        jobs.append((notebook_key(notebook, cwd), notebook, cwd))
+        notebook = to_execute(page.read_text(encoding="utf-8"), cache)
+        if notebook is not None:
+            cwd = str(page.parent)
+            jobs.append((notebook_key(notebook, cwd), notebook, cwd))
     return jobs
 
 

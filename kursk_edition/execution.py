@@ -28,7 +28,7 @@ from sphinx.util import logging
 
 from kursk_edition import charts
 from kursk_edition.ahead import TOKEN_VAR, AheadRuns
-from kursk_edition.notebooks import Run, has_code, read_chapter, run_notebook
+from kursk_edition.notebooks import Run, run_notebook, to_execute
 
 LOGGER = logging.getLogger(__name__)
 
@@ -69,20 +69,12 @@ def _uncached_code_pages(env: BuildEnvironment, docnames: list[str]) -> list[str
     if ".md" not in formats:
         return []
     cache = get_cache(env.mystnb_config.execution_cache_path)
-    pending = []
-    for docname in docnames:
-        path = Path(env.doc2path(docname))
-        text = path.read_text(encoding="utf-8") if path.suffix == ".md" else ""
-        if "code-cell" not in text:
-            continue
-        notebook = read_chapter(text)
-        if not has_code(notebook):
-            continue
-        try:
-            cache.match_cache_notebook(notebook)
-        except KeyError:
-            pending.append(docname)
-    return pending
+    return [
+        docname
+        for docname in docnames
+        if (path := Path(env.doc2path(docname))).suffix == ".md"
+        and to_execute(path.read_text(encoding="utf-8"), cache) is not None
+    ]
 
 
 def _start_runs(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:

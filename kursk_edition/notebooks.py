@@ -69,6 +69,23 @@ def has_code(notebook: nbformat.NotebookNode) -> bool:
     return any(cell.cell_type == "code" for cell in notebook.cells)
 
 
+def to_execute(text: str, cache: Any | None) -> nbformat.NotebookNode | None:
+    """The chapter's notebook if myst-nb would execute it: it has code cells and ``cache`` (a
+    jupyter-cache, or None for none yet) holds no outputs for it; otherwise None."""
+    if "code-cell" not in text:  # no need to parse prose-only pages
+        return None
+    notebook = read_chapter(text)
+    if not has_code(notebook):
+        return None
+    if cache is not None:
+        try:
+            cache.match_cache_notebook(notebook)
+            return None
+        except KeyError:
+            pass
+    return notebook
+
+
 def notebook_key(notebook: nbformat.NotebookNode, cwd: str | Path) -> str:
     """Identifies one run: the notebook before execution (but for its random cell ids) and
     where it runs."""

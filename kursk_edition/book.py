@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import gc
 import json
+import re
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -44,6 +45,64 @@ def _add_chart_script(
 ) -> None:
     if charts.CHART_CLASS in context.get("body", ""):
         app.add_js_file(CHART_SCRIPT, type="module")
+
+
+def _class_token(token: str) -> re.Pattern[str]:
+    """Matches an element whose class list has a class matching ``token`` (a regex)."""
+    return re.compile(rf'class="(?:[^"]*\s)?(?:{token})(?:\s[^"]*)?"')
+
+
+# Jupyter Book's default extensions put their assets on every page. Each entry: the files, and
+# a pattern of the body markup that needs them; a page without that markup does not load them.
+OPTIONAL_ASSETS: dict[str, tuple[tuple[str, ...], re.Pattern[str] | None]] = {
+    "sphinx-design": (
+        ("sphinx-design.min.css", "design-tabs.js"),
+        _class_token(r"sd-[\w-]+"),
+    ),
+    "togglebutton": (
+        # Its files, and the inline scripts that configure it.
+        (
+            "togglebutton.css",
+            "togglebutton.js",
+            "toggleHint",
+            "toggleOpenOnPrint",
+            "togglebuttonSelector",
+        ),
+        _class_token("toggle|dropdown"),
+    ),
+    "copybutton": (
+        ("copybutton.css", "copybutton.js", "clipboard.min.js"),
+        _class_token("highlight"),
+    ),
+    # Never needed: the edition runs no remote kernels (see _disable_thebe).
+    "thebe": (("sphinx-thebe.css", "sphinx-thebe.js"), None),
+}
+
+
+def unused_assets(body: str) -> tuple[str, ...]:
+    """Names of the files (or inline-script words) a page with this body does not need."""
+    return tuple(
+        name
+        for names, needed_by in OPTIONAL_ASSETS.values()
+        if needed_by is None or not needed_by.search(body)
+        for name in names
+    )
+
+
+def _drop_unused_assets(
+    app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
+) -> None:
+    # Each script or stylesheet a page does not need is a request, a parse and a delay before
+    # its first paint (about 0.1 s on chapter 3, on the bench's machine).
+    unused = unused_assets(context.get("body", ""))
+
+    def needed(asset: Any) -> bool:
+        text = asset.filename or asset.attributes.get("body", "")
+        return not any(name in text for name in unused)
+
+    for key in ("script_files", "css_files"):
+        if key in context:
+            context[key] = [asset for asset in context[key] if needed(asset)]
 
 
 def _write_index_redirect(app: Sphinx, exception: Exception | None) -> None:
@@ -313,6 +372,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_post_transform(TidySidenotes)
     app.connect("source-read", _note_input_dependencies)
     app.connect("html-page-context", _add_chart_script)
+    # After the extensions that add their assets to the page (default priority 500).
+    app.connect("html-page-context", _drop_unused_assets, priority=900)
     app.connect("build-finished", _write_chart_script)
     # Before sphinx-external-toc's own handler (default priority 500).
     app.connect("build-finished", _write_index_redirect, priority=400)

@@ -92,3 +92,34 @@ def test_no_dead_widget_or_thebe_markup(html_dir: Path) -> None:
         assert "widget-state" not in text, page
         assert "THEBE_JS_URL" not in text, page
         assert "require.min.js" not in text, page
+
+
+SEARCH_SCRIPTS = ("searchtools.js", "language_data.js", "searchindex.js")
+
+
+def test_pages_load_only_the_optional_assets_they_use(html_dir: Path) -> None:
+    # Jupyter Book's default extensions add their files to every page; the extension keeps them
+    # only where the page's body has markup that needs them.
+    from kursk_edition.book import OPTIONAL_ASSETS
+
+    kept = {group: [] for group in OPTIONAL_ASSETS}
+    for page in html_dir.rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        # What the page's own content needs, not the theme around it.
+        start = text.find("<article")
+        body = text[start : text.find("</article>", start)] if start >= 0 else ""
+        loaded = _Assets()
+        loaded.feed(text)
+        urls = " ".join(loaded.urls)
+        for group, (files, needed_by) in OPTIONAL_ASSETS.items():
+            uses = needed_by is not None and needed_by.search(body) is not None
+            if any(name in urls for name in files if "." in name):
+                assert uses, f"{page.relative_to(html_dir)} loads {group} without using it"
+                kept[group].append(page.name)
+            else:
+                assert not uses, f"{page.relative_to(html_dir)} uses {group} but lacks its files"
+        # Sphinx's search index serves only the search page (search-as-you-type is off).
+        has_search = any(name in urls for name in SEARCH_SCRIPTS)
+        assert has_search == (page.name == "search.html"), page.relative_to(html_dir)
+    # The book has a code block (the BibTeX entry), so the copy button survives somewhere.
+    assert "citing.html" in kept["copybutton"]

@@ -59,3 +59,27 @@ def test_charts_draw_and_every_slider_redraws(site_url: str, probe, doc: str) ->
         assert label.strip(), f"slider {i} has no visible label"
     assert probe.external == []
     assert probe.errors == []
+
+
+def test_search_page_finds_a_chapter(site_url: str, probe) -> None:
+    # The search index is loaded by the search page alone; the search must still work.
+    page = probe.page
+    page.goto(f"{site_url}/search.html?q=Kursk", wait_until="load")
+    results = page.locator("#search-results li a")
+    results.first.wait_for(timeout=30_000)
+    assert results.count() >= 3
+    assert probe.external == []
+    assert probe.errors == []
+
+
+def test_one_search_field_and_no_empty_header_above_the_sidebar(site_url: str, probe) -> None:
+    # pydata-sphinx-theme once put a second search field in a sticky 64-pixel header that
+    # covered the top of the sidebar (the book's title) on desktop widths.
+    page = probe.page
+    page.goto(f"{site_url}/intro.html", wait_until="load")
+    assert page.locator(".search-button-field:visible").count() == 1
+    header, sidebar_top = page.evaluate(
+        """() => [document.querySelector('#pst-header').getBoundingClientRect().height,
+                  document.querySelector('.bd-sidebar-primary').getBoundingClientRect().top]"""
+    )
+    assert (header, sidebar_top) == (0, 0)

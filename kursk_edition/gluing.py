@@ -17,6 +17,16 @@ def glue_values(prefix: str, values: Mapping[str, Any]) -> dict[str, Any]:
     return dict(values)
 
 
+def glue_chart(name: str, chart: Any) -> None:
+    """Glue an Altair chart for a ``{glue:figure}``. In the book build its spec is validated
+    first, so an invalid chart fails the cell (and the build) with Altair's error."""
+    from myst_nb import glue
+
+    from kursk_edition import charts
+
+    glue(name, charts.ValidatedChart(chart) if charts.in_book_build() else chart, display=False)
+
+
 def _number(value: float) -> str:
     return f"{value:g}"
 

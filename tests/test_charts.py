@@ -102,10 +102,45 @@ def test_png_export_works() -> None:
 def test_renderer_choice_follows_the_build_flag(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(charts.BUILD_ENV_VAR, raising=False)
     assert charts.use_book_renderer() == "default"
+    assert alt.utils.schemapi.DEBUG_MODE  # a live notebook keeps Altair's early errors
     monkeypatch.setenv(charts.BUILD_ENV_VAR, "1")
     assert charts.use_book_renderer() == charts.RENDERER
     assert alt.renderers.active == charts.RENDERER
-    alt.renderers.enable("default")
+    assert not alt.utils.schemapi.DEBUG_MODE
+    charts.use_book_renderer()
+    monkeypatch.delenv(charts.BUILD_ENV_VAR)
+    charts.use_book_renderer()
+
+
+def invalid_chart() -> alt.Chart:
+    scale = alt.Scale(type=123)  # not a scale type: Vega-Lite's schema rejects it
+    return alt.Chart(alt.Data(values=[{"a": 1}])).mark_point().encode(x=alt.X("a:Q", scale=scale))
+
+
+def test_book_build_still_rejects_an_invalid_chart_in_its_cell() -> None:
+    # Without debug mode, Altair builds the invalid chart without complaint, and its display path
+    # would only print the error; ValidatedChart raises, so the chapter's cell fails.
+    charts.use_book_renderer(force=True)
+    try:
+        chart = invalid_chart()
+        with pytest.raises(alt.utils.schemapi.SchemaValidationError, match="type"):
+            charts.ValidatedChart(chart)
+        assert alt.Chart._repr_mimebundle_(chart) == {}  # what glue would have stored
+    finally:
+        alt.renderers.enable("default")
+        alt.utils.schemapi.enable_debug_mode()
+
+
+def test_validated_chart_displays_what_altair_would() -> None:
+    charts.use_book_renderer(force=True)
+    try:
+        chart = small_chart()
+        bundle = charts.ValidatedChart(chart)._repr_mimebundle_()
+        assert bundle == chart._repr_mimebundle_()
+        assert bundle[charts.MIME_TYPE]["description"] == "A parabola, for tests."
+    finally:
+        alt.renderers.enable("default")
+        alt.utils.schemapi.enable_debug_mode()
 
 
 def test_bundle_is_self_contained_and_draws_our_charts() -> None:

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import base64
 import functools
 import gc
 import json
@@ -103,6 +104,35 @@ def _drop_unused_assets(
     for key in ("script_files", "css_files"):
         if key in context:
             context[key] = [asset for asset in context[key] if needed(asset)]
+
+
+_SVG_DATA_URI = re.compile(r"data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)")
+_SVG_DEFS = re.compile(r"(<defs>\n)(.*?)(\n</defs>)", re.S)
+
+
+def canonical_math_svg(svg: str) -> str:
+    """The SVG with its ``<defs>`` (one glyph or alias a line, as dvisvgm writes them) sorted.
+
+    dvisvgm writes the glyph definitions of a formula in an order that follows memory layout,
+    which shifts with the size of the environment (the checkout's path, say): the same commit
+    built in two folders gave different math images. Order within ``<defs>`` means nothing."""
+    return _SVG_DEFS.sub(
+        lambda m: m.group(1) + "\n".join(sorted(m.group(2).split("\n"))) + m.group(3), svg
+    )
+
+
+def _canonical_math_images(
+    app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
+) -> None:
+    # imgmath embeds each formula as a base64 SVG (imgmath_embed) in the page body.
+    def canonical(match: re.Match[str]) -> str:
+        svg = base64.b64decode(match.group(1)).decode("utf-8")
+        encoded = base64.b64encode(canonical_math_svg(svg).encode("utf-8")).decode("ascii")
+        return "data:image/svg+xml;base64," + encoded
+
+    body = context.get("body", "")
+    if "data:image/svg+xml;base64," in body:
+        context["body"] = _SVG_DATA_URI.sub(canonical, body)
 
 
 def _write_index_redirect(app: Sphinx, exception: Exception | None) -> None:
@@ -374,6 +404,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("html-page-context", _add_chart_script)
     # After the extensions that add their assets to the page (default priority 500).
     app.connect("html-page-context", _drop_unused_assets, priority=900)
+    app.connect("html-page-context", _canonical_math_images)
     app.connect("build-finished", _write_chart_script)
     # Before sphinx-external-toc's own handler (default priority 500).
     app.connect("build-finished", _write_index_redirect, priority=400)

@@ -95,3 +95,17 @@ def test_chart_script_is_bundled_only_when_out_of_date(tmp_path: Path, monkeypat
     target.write_text("/* kursk-edition chart script 0000000000000000 */\nold();")
     book._write_chart_script(app, None)
     assert len(calls) == 2 and target.read_text().endswith("bundle();")
+
+
+def test_math_images_list_their_glyphs_in_one_order() -> None:
+    from kursk_edition.book import canonical_math_svg
+
+    glyphs = ["<path id='g1-0' d='M0 0Z'/>", "<use id='g2-0' xlink:href='#g1-0'/>", "<path d='x'/>"]
+    body = "\n<g id='page1'>\n<use x='1' xlink:href='#g2-0'/>\n</g>\n</svg>"
+
+    def svg(defs: list[str]) -> str:
+        return "<svg>\n<defs>\n" + "\n".join(defs) + "\n</defs>" + body
+
+    assert canonical_math_svg(svg(glyphs)) == canonical_math_svg(svg(glyphs[::-1]))
+    assert canonical_math_svg(svg(glyphs)).endswith(body)
+    assert canonical_math_svg("<svg>no defs</svg>") == "<svg>no defs</svg>"

@@ -25,7 +25,7 @@ from sphinx.transforms import SphinxTransform
 from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util.docutils import SphinxDirective
 
-from kursk_edition import charts, execution
+from kursk_edition import chart_pdfs, charts, execution
 from kursk_edition import registry as paragraph_registry
 from kursk_edition.data import validate_all
 from kursk_edition.errors import DataError
@@ -353,13 +353,28 @@ def _visit_chart_html(translator: Any, node: chart_node) -> None:
 
 
 def _visit_chart_latex(translator: Any, node: chart_node) -> None:
-    # Converted only when the PDF is built: HTML builds never start the chart converter.
-    name = f"{charts.spec_id(node['spec'])}.pdf"
-    target = Path(translator.builder.outdir) / name
-    if not target.exists():
-        target.write_bytes(charts.chart_pdf(node["spec"]))
+    # Converted only when the PDF is built: HTML builds never start the chart converter. A
+    # process started with the build makes them ahead from the doctrees (chart_pdfs); whatever
+    # it has not made, the writer makes here.
+    outdir = Path(translator.builder.outdir)
+    name = chart_pdfs.pdf_name(node["spec"])
+    if not chart_pdfs.wait_for(outdir / name, outdir):
+        chart_pdfs.write_once(outdir / name, charts.chart_pdf(node["spec"]))
     translator.body.append(f"\n\\sphinxincludegraphics{{{{{name}}}}}\n")
     raise nodes.SkipNode
+
+
+def _start_chart_pdfs(app: Sphinx) -> None:
+    if app.builder.format == "latex":
+        app.kursk_chart_pdfs = chart_pdfs.start(Path(app.doctreedir), Path(app.outdir))
+
+
+def _stop_chart_pdfs(app: Sphinx, exception: Exception | None) -> None:
+    # Every figure is written by now; a maker still at work has nothing left to add.
+    process = getattr(app, "kursk_chart_pdfs", None)
+    if process is not None and process.poll() is None:
+        process.terminate()
+        process.wait()
 
 
 def _skip(translator: Any, node: nodes.Node) -> None:
@@ -406,6 +421,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("html-page-context", _drop_unused_assets, priority=900)
     app.connect("html-page-context", _canonical_math_images)
     app.connect("build-finished", _write_chart_script)
+    app.connect("builder-inited", _start_chart_pdfs)
+    app.connect("build-finished", _stop_chart_pdfs)
     # Before sphinx-external-toc's own handler (default priority 500).
     app.connect("build-finished", _write_index_redirect, priority=400)
     app.connect("build-finished", _skip_collection_at_exit, priority=900)

@@ -74,6 +74,7 @@ def pdf_path(build_dir: Path, html_dir: Path) -> Path:
     if shutil.which("xelatex") is None:
         pytest.fail("xelatex is missing: run `make test`, which installs the TeX packages")
     result = run_build(build_dir, "pdflatex")
+    (build_dir / "pdf-build.log").write_text(result.stdout + result.stderr, encoding="utf-8")
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
     pdf = build_dir / "_build" / "latex" / "book.pdf"
     assert pdf.is_file()

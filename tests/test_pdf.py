@@ -72,3 +72,15 @@ def test_figures_keep_their_numbered_captions(pdf_path: Path) -> None:
     text = normalise(" ".join(pdf_pages(pdf_path)))
     for label in ("Fig. 2.1", "Fig. 3.1", "Fig. 3.2", "Fig. 6.1"):
         assert label in text, label
+
+
+def test_chart_figures_were_made_ahead_of_the_writer(pdf_path: Path) -> None:
+    # The LaTeX build starts kursk_edition.chart_pdfs, which makes every chart's PDF from the
+    # HTML build's doctrees while Sphinx starts; the writer waits for it instead of converting.
+    import re
+
+    log = (pdf_path.parents[2] / "pdf-build.log").read_text(encoding="utf-8")
+    made = re.findall(r"kursk_edition\.chart_pdfs: (\d+) chart PDF\(s\) made ahead", log)
+    figures = list(pdf_path.parent.glob("kv-*.pdf"))
+    assert figures and made == [str(len(figures))]
+    assert not list(pdf_path.parent.glob("*.partial"))

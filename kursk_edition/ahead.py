@@ -45,6 +45,20 @@ CHARTS = ".charts.pickle"
 POLL_SECONDS = 0.02
 
 
+def lock_held(path: Path) -> bool:
+    """Whether a live process holds ``path`` locked (a helper process's sign of life)."""
+    try:
+        lock: IO[str] = path.open()
+    except FileNotFoundError:
+        return False
+    with lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        return False
+
+
 def runs_folder(cache_dir: str | Path, token: str) -> Path:
     """Where the runner with ``token`` leaves its runs, beside the jupyter-cache."""
     return Path(cache_dir).resolve().parent / ".kursk-ahead" / token
@@ -196,16 +210,7 @@ class AheadRuns:
         """Whether the runner is alive: it holds the lock for as long as it lives."""
         if self.process is not None:
             return self.process.poll() is None
-        try:
-            lock: IO[str] = (self.folder / LOCK).open()
-        except FileNotFoundError:
-            return False
-        with lock:
-            try:
-                fcntl.flock(lock, fcntl.LOCK_SH | fcntl.LOCK_NB)
-            except BlockingIOError:
-                return True
-            return False
+        return lock_held(self.folder / LOCK)
 
     def keys(self) -> set[str]:
         """The keys the runner is running; empty if it died before it knew them."""

@@ -26,7 +26,9 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
+
+from kursk_edition.ahead import lock_held
 
 LOCK = ".kursk-chart-pdfs.lock"
 POLL_SECONDS = 0.02
@@ -141,16 +143,7 @@ def make_ahead(doctree_dir: Path, outdir: Path) -> int:
 
 def maker_running(outdir: Path) -> bool:
     """Whether a process making chart PDFs for ``outdir`` is alive (it holds the lock)."""
-    try:
-        lock: IO[str] = (outdir / LOCK).open()
-    except FileNotFoundError:
-        return False
-    with lock:
-        try:
-            fcntl.flock(lock, fcntl.LOCK_SH | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return True
-        return False
+    return lock_held(outdir / LOCK)
 
 
 def start(doctree_dir: Path, outdir: Path) -> subprocess.Popen[bytes] | None:

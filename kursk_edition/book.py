@@ -364,6 +364,27 @@ def _visit_chart_latex(translator: Any, node: chart_node) -> None:
     raise nodes.SkipNode
 
 
+def _keep_html_numbering_in_environment(app: Sphinx, env: Any) -> None:
+    """sphinx-jupyterbook-latex sets ``numfig_secnum_depth`` to 2 for a LaTeX build of a book
+    with parts. The environment is pickled with the config, so the next HTML build saw a changed
+    config and re-read every page (a prose edit after ``make book`` cost a whole build). The
+    configured value goes back before the environment is pickled; the LaTeX writer gets the
+    book's value again before it writes (:func:`_latex_numbering_for_writer`: the LaTeX builder
+    emits no write-started, but resolves each document it assembles before writing it)."""
+    if app.builder.format == "latex":
+        app.kursk_latex_secnum_depth = app.config.numfig_secnum_depth
+        app.config.numfig_secnum_depth = app.kursk_configured_secnum_depth
+
+
+def _latex_numbering_for_writer(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    if app.builder.format == "latex" and hasattr(app, "kursk_latex_secnum_depth"):
+        app.config.numfig_secnum_depth = app.kursk_latex_secnum_depth
+
+
+def _remember_configured_numbering(app: Sphinx, config: Config) -> None:
+    app.kursk_configured_secnum_depth = config.numfig_secnum_depth
+
+
 def _start_chart_pdfs(app: Sphinx) -> None:
     if app.builder.format == "latex":
         app.kursk_chart_pdfs = chart_pdfs.start(Path(app.doctreedir), Path(app.outdir))
@@ -422,6 +443,10 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("html-page-context", _canonical_math_images)
     app.connect("build-finished", _write_chart_script)
     app.connect("builder-inited", _start_chart_pdfs)
+    app.connect("config-inited", _remember_configured_numbering)
+    # After every other env-updated handler (they may read the config); before the pickle.
+    app.connect("env-updated", _keep_html_numbering_in_environment, priority=900)
+    app.connect("doctree-resolved", _latex_numbering_for_writer)
     app.connect("build-finished", _stop_chart_pdfs)
     # Before sphinx-external-toc's own handler (default priority 500).
     app.connect("build-finished", _write_index_redirect, priority=400)

@@ -13,6 +13,7 @@ import base64
 import functools
 import gc
 import json
+import os
 import re
 from pathlib import Path
 from typing import Any, ClassVar
@@ -421,6 +422,9 @@ class VegaLiteMimeRenderer:
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
+    # Kernels this build starts are book-build kernels (chart specs, no live widgets), also for
+    # a plain `jupyter-book build` that did not go through the Makefile or scripts/build.sh.
+    os.environ.setdefault(charts.BUILD_ENV_VAR, "1")
     _disable_thebe(app)
     _cache_pybtex_plugin_lookups()
     execution.setup(app)

@@ -137,7 +137,11 @@ def _records(spec: dict[str, Any]) -> list[list[dict[str, Any]]]:
         if isinstance(values, list) and values and all(isinstance(r, dict) for r in values):
             tables.setdefault(json.dumps(values, sort_keys=True), values)
     longer = [t for t in tables.values() if len(t) > 1]
-    return longer or list(tables.values())
+    # Longest first (the chart's main data), then by content: not by where a table sits in the
+    # spec, whose key order differs between a fresh run and a cached notebook.
+    return sorted(
+        longer or list(tables.values()), key=lambda t: (-len(t), json.dumps(t, sort_keys=True))
+    )
 
 
 def _cell(value: Any) -> str:
@@ -167,8 +171,11 @@ def data_table_html(spec: dict[str, Any]) -> str:
         f'<div class="kursk-data-scroll" tabindex="0" role="region" aria-label="{region}">',
     ]
     for number, rows in enumerate(tables, 1):
-        # Columns in first-seen order; nested objects (map geometry) are not table data.
-        columns = list(dict.fromkeys(key for row in rows for key in row))
+        # Columns by name: a chapter read from the execution cache has its records' keys sorted
+        # (nbformat writes JSON with sorted keys), a fresh run has them in the order the code
+        # made them, and the page must not depend on which. Nested objects (map geometry) are
+        # not table data.
+        columns = sorted({key for row in rows for key in row})
         columns = [c for c in columns if not any(isinstance(r.get(c), dict) for r in rows)]
         caption = f"Table {number} of {len(tables)}: {len(rows)} row{'s' * (len(rows) != 1)}"
         head = "".join(f'<th scope="col">{html.escape(str(c))}</th>' for c in columns)

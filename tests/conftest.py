@@ -36,7 +36,9 @@ def page_title(doc: str) -> str:
 
 
 def run_build(out: Path, builder: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "KURSK_BOOK_BUILD": "1"}
+    # A plain `jupyter-book build`, without the flag the Makefile exports: the extension must
+    # make its kernels book-build kernels by itself (no live widgets, no CDN renderer).
+    env = {k: v for k, v in os.environ.items() if k != "KURSK_BOOK_BUILD"}
     return subprocess.run(
         [
             str(JUPYTER_BOOK),

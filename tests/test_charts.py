@@ -149,3 +149,13 @@ def test_bundle_is_self_contained_and_draws_our_charts() -> None:
     assert f"div.{charts.CHART_CLASS}[data-spec-id]" in bundle
     # A self-contained bundle has no module imports left to fetch.
     assert "import(" not in bundle.replace("import()", "")
+
+
+def test_data_table_does_not_depend_on_the_order_of_record_keys() -> None:
+    # A chapter read from the execution cache has its records' keys sorted; a fresh run does not.
+    rows = [{"day": i, "date": f"2024-08-0{i + 1}", "km2": i * 10.5} for i in range(3)]
+    shuffled = [{"km2": r["km2"], "day": r["day"], "date": r["date"]} for r in rows]
+    spec = {"title": "T", "data": {"values": rows}}
+    table = charts.data_table_html(spec)
+    assert table == charts.data_table_html({**spec, "data": {"values": shuffled}})
+    assert table.index(">date<") < table.index(">day<") < table.index(">km2<")

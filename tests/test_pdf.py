@@ -84,3 +84,17 @@ def test_chart_figures_were_made_ahead_of_the_writer(pdf_path: Path) -> None:
     figures = list(pdf_path.parent.glob("kv-*.pdf"))
     assert figures and made == [str(len(figures))]
     assert not list(pdf_path.parent.glob("*.partial"))
+
+
+def test_an_html_build_after_the_pdf_build_reads_nothing_again(
+    pdf_path: Path, build_dir: Path
+) -> None:
+    # The LaTeX build changes numfig_secnum_depth; pickled with the environment, that change
+    # made the next HTML build re-read every page.
+    from conftest import run_build
+
+    result = run_build(build_dir, "html")
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    log = result.stdout + result.stderr
+    assert "config changed" not in log
+    assert "0 added, 0 changed, 0 removed" in log

@@ -109,3 +109,40 @@ def test_math_images_list_their_glyphs_in_one_order() -> None:
     assert canonical_math_svg(svg(glyphs)) == canonical_math_svg(svg(glyphs[::-1]))
     assert canonical_math_svg(svg(glyphs)).endswith(body)
     assert canonical_math_svg("<svg>no defs</svg>") == "<svg>no defs</svg>"
+
+
+def test_data_files_are_checked_again_only_when_what_they_depend_on_changes(
+    tmp_path: Path, monkeypatch
+) -> None:
+    import types
+
+    import pytest
+
+    from kursk_edition import data
+    from kursk_edition.errors import DataError
+
+    calls = []
+    monkeypatch.setattr(data, "validate_data_files", lambda reg: calls.append(reg))
+    app = types.SimpleNamespace(doctreedir=str(tmp_path / "doctrees"))
+    book._check_data_files(app, "reg")
+    book._check_data_files(app, "reg")
+    assert calls == ["reg"]  # the second build in the same folder skips the checks
+    monkeypatch.setattr(book, "data_files_key", lambda: "a changed data file")
+    book._check_data_files(app, "reg")
+    assert calls == ["reg", "reg"]
+
+    def broken(reg: object) -> None:
+        raise DataError(tmp_path / "x.csv", "km2", "not a number")
+
+    monkeypatch.setattr(data, "validate_data_files", broken)
+    monkeypatch.setattr(book, "data_files_key", lambda: "broken data")
+    with pytest.raises(DataError):
+        book._check_data_files(app, "reg")
+    with pytest.raises(DataError):  # a failure is never remembered as a pass
+        book._check_data_files(app, "reg")
+
+
+def test_the_key_covers_package_data_and_bibliography() -> None:
+    key = book.data_files_key()
+    assert key.startswith(notebooks.inputs_fingerprint())
+    assert len(key.split("-")) == 2

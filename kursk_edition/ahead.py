@@ -64,14 +64,15 @@ def runs_folder(cache_dir: str | Path, token: str) -> Path:
     return Path(cache_dir).resolve().parent / ".kursk-ahead" / token
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
-    partial = path.with_name(path.name + ".partial")
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write ``path`` so that a reader sees all of it or none; safe for several writers."""
+    partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
     partial.write_bytes(data)
     os.replace(partial, path)
 
 
 def _write_plan(folder: Path, token: str, keys: list[str] | None) -> None:
-    _write_atomically(folder / PLAN, json.dumps({"token": token, "keys": keys}).encode())
+    write_atomically(folder / PLAN, json.dumps({"token": token, "keys": keys}).encode())
 
 
 # The runner ------------------------------------------------------------------------------------
@@ -149,7 +150,7 @@ def run_ahead(root: Path, cache_dir: Path, token: str, workers: int | None = Non
 
     def compile_charts(key: str, run: Any) -> None:
         compiled = charts.compile_chart_outputs(run.notebook) if run.error is None else {}
-        _write_atomically(folder / f"{key}{CHARTS}", pickle.dumps(compiled))
+        write_atomically(folder / f"{key}{CHARTS}", pickle.dumps(compiled))
 
     # Sphinx reads a notebook as soon as it has run and writes its pages later, so its charts
     # are compiled on a thread of their own while the next notebooks run.
@@ -163,9 +164,9 @@ def run_ahead(root: Path, cache_dir: Path, token: str, workers: int | None = Non
             )
         except Exception as exc:  # noqa: BLE001 (Sphinx then runs this notebook itself)
             print(f"kursk_edition.ahead: could not run {cwd}: {exc!r}", file=sys.stderr)
-            _write_atomically(folder / f"{key}.failed", b"")
+            write_atomically(folder / f"{key}.failed", b"")
             return
-        _write_atomically(folder / f"{key}.pickle", pickle.dumps(run))
+        write_atomically(folder / f"{key}.pickle", pickle.dumps(run))
         compiler.submit(compile_charts, key, run)
 
     workers = workers or max(1, min(len(jobs), os.cpu_count() or 1))

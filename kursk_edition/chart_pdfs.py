@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import fcntl
 import functools
-import os
 import pickle
 import subprocess
 import sys
@@ -28,7 +27,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from kursk_edition.ahead import lock_held
+from kursk_edition.ahead import lock_held, write_atomically
 
 LOCK = ".kursk-chart-pdfs.lock"
 POLL_SECONDS = 0.02
@@ -118,11 +117,8 @@ def pdf_name(spec: dict[str, Any]) -> str:
 
 def write_once(path: Path, data: bytes) -> None:
     """Write ``path`` atomically, unless it exists (then it already holds the same chart)."""
-    if path.exists():
-        return
-    partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
-    partial.write_bytes(data)
-    os.replace(partial, path)
+    if not path.exists():
+        write_atomically(path, data)
 
 
 def make_ahead(doctree_dir: Path, outdir: Path) -> int:
@@ -150,9 +146,6 @@ def start(doctree_dir: Path, outdir: Path) -> subprocess.Popen[bytes] | None:
     """Start a maker for ``outdir`` unless one is running or there are no doctrees yet."""
     if maker_running(outdir) or not any(doctree_dir.rglob("*.doctree")):
         return None
-    outdir.mkdir(parents=True, exist_ok=True)
-    # The lock file exists before this returns, so the writer sees the maker at once.
-    (outdir / LOCK).touch()
     process = subprocess.Popen(
         [sys.executable, "-m", __name__, str(doctree_dir), str(outdir)],
         stdin=subprocess.DEVNULL,

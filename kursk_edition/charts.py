@@ -215,9 +215,7 @@ def compile_chart_outputs(notebook: Any) -> dict[str, dict[str, Any]]:
             # Glued charts carry the type behind a prefix: application/papermill.record/...
             for mime_type, spec in output.get("data", {}).items():
                 if mime_type.endswith(MIME_TYPE) and isinstance(spec, dict):
-                    compiled[spec_digest(spec)] = vlc.vegalite_to_vega(
-                        spec, vl_version=VEGALITE_VERSION
-                    )
+                    compiled[spec_digest(spec)] = vega_spec(spec)
     return compiled
 
 

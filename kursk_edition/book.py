@@ -25,14 +25,16 @@ from sphinx.config import Config
 from sphinx.errors import ConfigError
 from sphinx.transforms import SphinxTransform
 from sphinx.transforms.post_transforms import SphinxPostTransform
+from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
-from kursk_edition import chart_pdfs, charts, execution
+from kursk_edition import bib_cache, chart_pdfs, charts, execution
 from kursk_edition import registry as paragraph_registry
 from kursk_edition.errors import DataError
 from kursk_edition.notebooks import execution_inputs, inputs_fingerprint
 
 CHART_SCRIPT = "kursk/kursk-charts.js"
+LOGGER = logging.getLogger(__name__)
 
 
 def _note_input_dependencies(app: Sphinx, docname: str, source: list[str]) -> None:
@@ -181,6 +183,16 @@ def _cache_pybtex_plugin_lookups() -> None:
 
     if not hasattr(pybtex.plugin._load_entry_point, "cache_info"):
         pybtex.plugin._load_entry_point = functools.cache(pybtex.plugin._load_entry_point)
+
+
+def _load_bib_cache(app: Sphinx) -> None:
+    if kept := bib_cache.load(app.doctreedir):
+        LOGGER.info(f"{kept} formatted bibliography entries kept from the last build")
+
+
+def _save_bib_cache(app: Sphinx, exception: Exception | None) -> None:
+    if exception is None:
+        bib_cache.save(app.doctreedir)
 
 
 def _disable_thebe(app: Sphinx) -> None:
@@ -453,6 +465,9 @@ def setup(app: Sphinx) -> dict[str, Any]:
     os.environ.setdefault(charts.BUILD_ENV_VAR, "1")
     _disable_thebe(app)
     _cache_pybtex_plugin_lookups()
+    bib_cache.install()
+    app.connect("builder-inited", _load_bib_cache)
+    app.connect("build-finished", _save_bib_cache)
     execution.setup(app)
     app.connect("config-inited", _validate_and_substitute)
     app.add_directive("paragraph", ParagraphDirective)

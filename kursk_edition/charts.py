@@ -14,15 +14,20 @@ import hashlib
 import html
 import json
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import altair as alt
 import vl_convert as vlc
+
+if TYPE_CHECKING:
+    import altair as alt
 
 RENDERER = "kursk-book"
 # The book build sets this so the executed notebooks carry HTML and PDF outputs.
 BUILD_ENV_VAR = "KURSK_BOOK_BUILD"
-VEGALITE_VERSION = ".".join(alt.SCHEMA_VERSION.lstrip("v").split(".")[:2])
+# The Vega-Lite version of Altair's schema (major.minor), which vl-convert compiles and bundles.
+# A constant, checked against alt.SCHEMA_VERSION by the tests, so that the Sphinx side, which
+# only writes specs out, never imports Altair (0.4 s of every build, a prose edit's included).
+VEGALITE_VERSION = "6.4"
 CHART_CLASS = "kursk-vega"
 # The book build's output type for a chart: a Vega-Lite spec that only this edition renders.
 MIME_TYPE = "application/vnd.kursk-edition.vegalite+json"
@@ -262,9 +267,6 @@ def book_renderer(spec: dict[str, Any], **_: Any) -> dict[str, Any]:
     return {MIME_TYPE: spec, "text/plain": f"<Chart: {title or 'untitled'}>"}
 
 
-alt.renderers.register(RENDERER, book_renderer)
-
-
 def in_book_build() -> bool:
     """True while the book build executes the chapters (the Makefile and tests set the flag)."""
     return bool(os.environ.get(BUILD_ENV_VAR))
@@ -278,8 +280,12 @@ def use_book_renderer(force: bool = False) -> str:
     it is made (a quarter of the chapters' execution time); :class:`ValidatedChart` validates the
     whole spec once instead, so an invalid chart still fails its cell.
     """
+    import altair as alt
+
     book = force or in_book_build()
     name = RENDERER if book else "default"
+    if RENDERER not in alt.renderers.names():
+        alt.renderers.register(RENDERER, book_renderer)
     alt.renderers.enable(name)
     if book:
         alt.utils.schemapi.disable_debug_mode()
@@ -300,4 +306,6 @@ class ValidatedChart:
         self.spec = chart.to_dict(context={"pre_transform": False})
 
     def _repr_mimebundle_(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        import altair as alt
+
         return alt.renderers.get()(self.spec)

@@ -25,6 +25,7 @@ tell a runner at work from one that died. Kernels exit by themselves when the ru
 from __future__ import annotations
 
 import fcntl
+import gc
 import json
 import os
 import pickle
@@ -134,19 +135,27 @@ def run_ahead(root: Path, cache_dir: Path, token: str, workers: int | None = Non
         return 0
 
     # What the clients need, then a warm-up, then every kernel forked now, while this process
-    # has no thread of its own.
-    import jupyter_client.manager  # noqa: F401
-    import nbclient  # noqa: F401
+    # has no thread of its own. The imports make some 260,000 objects that live as long as the
+    # process: the cyclic collector would scan them again and again as they are made (0.1-0.2 s),
+    # and each kernel would scan, and so copy, them again. So no collection until the kernels are
+    # forked, and the survivors are frozen out of every later collection.
+    gc.disable()
+    try:
+        import jupyter_client.manager  # noqa: F401
+        import nbclient  # noqa: F401
 
-    from kursk_edition import charts, kernels
-    from kursk_edition.notebooks import run_notebook
+        from kursk_edition import charts, kernels
+        from kursk_edition.notebooks import run_notebook
 
-    forked: list[kernels.ForkedKernel | None] = [None] * len(jobs)
-    if kernels.can_fork() and os.environ.get(FORK_VAR, "1") != "0":
-        kernels.warm_up([notebook for _key, notebook, _cwd in jobs])
-        for number, (_key, notebook, cwd) in enumerate(jobs):
-            if kernels.is_python_kernel(notebook):
-                forked[number] = kernels.ForkedKernel.start(cwd)
+        forked: list[kernels.ForkedKernel | None] = [None] * len(jobs)
+        if kernels.can_fork() and os.environ.get(FORK_VAR, "1") != "0":
+            kernels.warm_up([notebook for _key, notebook, _cwd in jobs])
+            gc.freeze()
+            for number, (_key, notebook, cwd) in enumerate(jobs):
+                if kernels.is_python_kernel(notebook):
+                    forked[number] = kernels.ForkedKernel.start(cwd)
+    finally:
+        gc.enable()
 
     def compile_charts(key: str, run: Any) -> None:
         compiled = charts.compile_chart_outputs(run.notebook) if run.error is None else {}

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import gc
 import importlib
 import os
 import signal
@@ -175,6 +176,7 @@ def _become_kernel(cwd: str, connection_file: Path) -> None:
     """In the forked child: become ``python -m ipykernel_launcher -f FILE`` started in ``cwd``."""
     code = 1
     try:
+        gc.enable()  # the runner forks with the collector off (see kursk_edition.ahead)
         os.setsid()  # as jupyter_client launches kernels: signals to the runner spare it
         devnull = os.open(os.devnull, os.O_RDONLY)
         os.dup2(devnull, 0)

@@ -21,10 +21,11 @@ CHAPTER = "# A chapter\n\n```{code-cell} ipython3\nprint(6 * 7)\n```\n"
 PROBE = """# A probe
 
 ```{code-cell} ipython3
-import json, os, sys
+import gc, json, os, sys
 print(os.getcwd())
 print(json.dumps(sys.path))
 print("leftover" in globals())
+print(gc.isenabled())
 leftover = 1
 ```
 """

@@ -241,7 +241,7 @@ def _timeline(events: pd.DataFrame | None, interactive: bool) -> alt.LayerChart:
         alt.Tooltip("sources:N", title="Sources"),
     ]
     points = (
-        alt.Chart(alt.Data(values=rows))
+        alt.Chart(alt.InlineData(values=rows))  # to datasets: see timing_chart
         .mark_point(filled=True, size=110, stroke="white", strokeWidth=0.8)
         .encode(x=x, y=y, color=colour, shape=shape, tooltip=tooltip)
     )

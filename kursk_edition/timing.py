@@ -306,13 +306,25 @@ def outcome(traj: Trajectory, open_month: int) -> Outcome:
 
 
 def position_curve(**values: Any) -> tuple[np.ndarray, np.ndarray]:
-    """Position and front-broke flag for every opening month 0..28."""
+    """Position and front-broke flag for every opening month 0..28: ``outcome`` for each month,
+    computed for all of them at once (the charts' slider grid needs some 8,000 of these)."""
     traj = simulate(**values)
-    outcomes = [outcome(traj, m) for m in range(N_MONTHS)]
-    return (
-        np.array([o.position for o in outcomes]),
-        np.array([o.front_broke for o in outcomes]),
-    )
+    progress = traj.progress
+    months = np.arange(N_MONTHS)
+    # Row m holds progress[m:] and then zeros, so each row's running sum adds the same terms in
+    # the same order as outcome's cumsum: the same floats, so the same settlement months.
+    rows = np.zeros((N_MONTHS, len(progress)))
+    for m in months:
+        rows[m, : len(progress) - m] = progress[m:]
+    reached = np.cumsum(rows, axis=1) >= traj.params["talks_months"] - 1e-9
+    if not reached.any(axis=1).all():  # as in outcome: cannot happen within the declared ranges
+        raise RuntimeError("talks did not settle within the simulated horizon")
+    settle = months + 1 + np.argmax(reached, axis=1)
+    broke = np.zeros(N_MONTHS, dtype=bool)
+    if traj.break_month is not None:
+        broke = traj.break_month <= settle
+    held = traj.staying[settle] - traj.advantage[settle]
+    return np.where(broke, FAILED_POSITION, held), broke
 
 
 @dataclass(frozen=True)

@@ -57,7 +57,7 @@ def params(spec: dict[str, Any]) -> list[dict[str, Any]]:
 
 def timeline_points(spec: dict[str, Any]) -> list[dict[str, Any]]:
     (layer,) = [layer for layer in spec["layer"] if "lane" in json.dumps(layer.get("encoding"))]
-    return layer["data"]["values"]
+    return spec["datasets"][layer["data"]["name"]]
 
 
 def test_timeline_layers_title_and_description(specs: dict[str, dict[str, Any]]) -> None:

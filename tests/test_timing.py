@@ -31,6 +31,24 @@ def test_months_and_labels_round_trip() -> None:
     assert tm.month_name(7) == "Mar 2025"
 
 
+def any_value(name: str) -> st.SearchStrategy[float]:
+    """Any value in a parameter's declared range, on its step grid or not."""
+    p = tm.PARAMS[name]
+    return st.floats(min_value=p.low, max_value=p.high, allow_nan=False)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.fixed_dictionaries({name: any_value(name) for name in tm.CURVE_PARAMS}))
+def test_position_curve_is_outcome_month_by_month(params: dict[str, float]) -> None:
+    # position_curve computes every opening month at once; outcome, one month at a time, is the
+    # model's definition. They must agree exactly, not approximately.
+    positions, broke = tm.position_curve(**params)
+    traj = tm.simulate(**params)
+    outcomes = [tm.outcome(traj, month) for month in range(tm.N_MONTHS)]
+    assert positions.tolist() == [o.position for o in outcomes]
+    assert broke.tolist() == [o.front_broke for o in outcomes]
+
+
 def test_defaults_show_early_middle_late() -> None:
     positions, broke = tm.position_curve()
     win = tm.windows()

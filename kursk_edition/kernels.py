@@ -19,6 +19,7 @@ import contextlib
 import gc
 import importlib
 import os
+import shutil
 import signal
 import sys
 import tempfile
@@ -137,7 +138,11 @@ class ForkedKernel:
 
         folder = Path(tempfile.mkdtemp(prefix="kursk-kernel-"))
         connection_file = folder / "kernel.json"
-        write_connection_file(str(connection_file))
+        # Unix sockets in a folder of its own, not TCP ports: a port chosen here is free only
+        # until the kernel binds it, and with several kernels starting at once another process
+        # sometimes took one first ("Address already in use"; the notebook then ran late, in
+        # Sphinx). The sockets also stay private to this user.
+        write_connection_file(str(connection_file), transport="ipc", ip=str(folder / "socket"))
         pid = os.fork()
         if pid == 0:  # the kernel
             _become_kernel(cwd, connection_file)
@@ -167,9 +172,8 @@ class ForkedKernel:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait()
-        with contextlib.suppress(FileNotFoundError):
-            self.connection_file.unlink()
-            self.connection_file.parent.rmdir()
+        # The connection file and the sockets, which a killed kernel leaves behind.
+        shutil.rmtree(self.connection_file.parent, ignore_errors=True)
 
 
 def _become_kernel(cwd: str, connection_file: Path) -> None:

@@ -173,18 +173,20 @@ def test_a_forked_kernel_is_gone_once_its_notebook_has_run(tmp_path: Path) -> No
     # In a child process: this test process may have threads, and kernels are forked only
     # from a process that has none.
     code = """
-import os, sys
+import json, os, sys
 from kursk_edition import kernels, notebooks
 notebook = notebooks.read_chapter(open(sys.argv[1]).read())
 kernels.warm_up([notebook])
 kernel = kernels.ForkedKernel.start(sys.argv[2])
+# Unix sockets, not TCP ports another process could take before the kernel binds them.
+print(json.loads(kernel.connection_file.read_text())["transport"])
 run = notebooks.run_notebook(notebook, sys.argv[2], 60, False, kernel)
 try:
     os.kill(kernel.process.pid, 0)
     alive = True
 except ProcessLookupError:
     alive = False
-print(run.notebook.cells[-1].outputs[0].text.strip(), alive, kernel.connection_file.exists())
+print(run.notebook.cells[-1].outputs[0].text.strip(), alive, kernel.connection_file.parent.exists())
 """
     chapter = tmp_path / "a.md"
     chapter.write_text(CHAPTER)
@@ -195,7 +197,7 @@ print(run.notebook.cells[-1].outputs[0].text.strip(), alive, kernel.connection_f
         check=True,
         timeout=120,
     )
-    assert result.stdout.split() == ["42", "False", "False"]
+    assert result.stdout.split() == ["ipc", "42", "False", "False"]
 
 
 def test_warm_up_imports_what_the_chapters_import() -> None:

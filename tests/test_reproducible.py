@@ -64,18 +64,18 @@ def test_a_build_from_the_execution_cache_matches_a_fresh_one(
 ) -> None:
     # Every chapter is read back from jupyter-cache here, not run: the pages must not depend on
     # which (a cached notebook's records once had their keys sorted, reordering data tables).
-    # The bibliography's formatted entries come from the first build too (kursk_edition.bib_cache).
+    # The bibliography's formatted entries (kursk_edition.bib_cache) and the compiled page
+    # templates come from the first build too.
     import shutil
 
-    from kursk_edition import bib_cache
+    from kursk_edition import bib_cache, book
 
     third = tmp_path_factory.mktemp("cached-build")
     shutil.copytree(build_dir / "_build" / ".jupyter_cache", third / "_build" / ".jupyter_cache")
-    (third / "_build" / ".doctrees").mkdir()
-    shutil.copy(
-        build_dir / "_build" / ".doctrees" / bib_cache.CACHE_FILE,
-        third / "_build" / ".doctrees" / bib_cache.CACHE_FILE,
-    )
+    doctrees, first_doctrees = third / "_build" / ".doctrees", build_dir / "_build" / ".doctrees"
+    shutil.copytree(first_doctrees / book.TEMPLATE_CACHE, doctrees / book.TEMPLATE_CACHE)
+    assert list((doctrees / book.TEMPLATE_CACHE).glob("*.cache"))
+    shutil.copy(first_doctrees / bib_cache.CACHE_FILE, doctrees / bib_cache.CACHE_FILE)
     result = run_build(third, "html")
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "Executing notebook" not in result.stdout + result.stderr  # all from the cache

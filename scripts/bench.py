@@ -3,9 +3,10 @@
 The book is copied to a temporary folder, so the prose edit and the clean builds never touch the
 working tree. The book's builds go through ``scripts/build.sh``, the path ``make book`` takes; the
 execution-off floor is a plain non-strict ``jupyter-book build`` (without outputs, glue
-references cannot resolve). Timings vary by a third or more on a shared machine, so clean and
-execution-off builds alternate several times and their medians are compared; compare runs on
-the same machine.
+references cannot resolve). Timings vary by a third or more on a shared machine, and drift as
+its load changes, so the three kinds of build that are compared take turns, round after round
+(a clean build, an execution-off build, a prose edit of a book built before the rounds), and
+their medians are compared; compare runs on the same machine.
 """
 
 from __future__ import annotations
@@ -65,9 +66,8 @@ def fresh_copy(parent: Path, name: str) -> Path:
     return target
 
 
-# Clean builds and execution-off builds alternate this many times; the medians are compared.
-CLEAN_ROUNDS = 3
-PROSE_EDITS = 3
+# Rounds of a clean build, an execution-off build and a prose-only edit; medians are compared.
+ROUNDS = 5
 
 
 def main() -> None:
@@ -76,6 +76,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="kursk-bench-") as tmp:
         tmp_path = Path(tmp)
         book = fresh_copy(tmp_path, "book")
+        edited = fresh_copy(tmp_path, "edited")  # built once, then edited every round
         floor_book = fresh_copy(tmp_path, "floor")
         config = floor_book / "_config.yml"
         config.write_text(
@@ -83,36 +84,34 @@ def main() -> None:
                 "execute_notebooks: cache", 'execute_notebooks: "off"'
             )
         )
-        # Alternated, so that a slow spell of a shared machine hits both kinds of build.
-        cleans, floors = [], []
-        for _ in range(CLEAN_ROUNDS):
+        build_script(edited, "html")
+        intro = edited / "intro.md"
+        # Taking turns, so that a slow spell of a shared machine hits every kind of build.
+        cleans, floors, proses = [], [], []
+        for round_number in range(ROUNDS):
             shutil.rmtree(book / "_build", ignore_errors=True)
             cleans.append(build_script(book, "html"))
             shutil.rmtree(floor_book / "_build", ignore_errors=True)
             floors.append(build(floor_book, strict=False))
+            text = intro.read_text(encoding="utf-8")
+            intro.write_text(text + f"\nProse-only edit {round_number}.\n", encoding="utf-8")
+            proses.append(build_script(edited, "html"))
         clean, floor = statistics.median(cleans), statistics.median(floors)
+        prose = statistics.median(proses)
         no_change = build_script(book, "html")
         # Sphinx's own incremental check, which the script skips when nothing changed.
         sphinx_no_change = build(book, out=book / "_build" / "stage")
-        # One prose edit is a single short build, so it is the noisiest figure: take the median of
-        # three edits.
-        intro = book / "intro.md"
-        proses = []
-        for edit in range(PROSE_EDITS):
-            intro.write_text(intro.read_text(encoding="utf-8") + f"\nProse-only edit {edit}.\n")
-            proses.append(build_script(book, "html"))
-        prose = statistics.median(proses)
         pdf = build_script(book, "pdf")
 
         html = book / "_build" / "html"
-        print("Build times (seconds; clean, execution off and prose edit: medians)")
+        print(f"Build times (seconds; clean, execution off and prose edit: medians of {ROUNDS})")
         print(f"  clean HTML build                 {clean:8.1f}   ({spread(cleans)})")
         print(f"  HTML build, execution off        {floor:8.1f}   ({spread(floors)})")
         print(f"  no-change rebuild                {no_change:8.1f}")
         print(
             f"    (Sphinx's own no-change pass   {sphinx_no_change:8.1f}, which the script skips)"
         )
-        print(f"  rebuild after a prose-only edit  {prose:8.1f}   (median of {spread(proses)})")
+        print(f"  rebuild after a prose-only edit  {prose:8.1f}   ({spread(proses)})")
         print(f"  PDF build (after HTML)           {pdf:8.1f}")
         print("Ratios (figure, value, target)")
         ratio("clean HTML / execution off", clean / floor, 1.3)
@@ -120,6 +119,8 @@ def main() -> None:
         print(f"    (round by round: {pairs})")
         ratio("no-change rebuild / clean", no_change / clean, 0.15)
         ratio("prose-edit rebuild / clean", prose / clean, 0.3)
+        pairs = ", ".join(f"{p / c:.2f}" for p, c in zip(proses, cleans, strict=True))
+        print(f"    (round by round: {pairs})")
         ratio("PDF build / clean HTML", pdf / clean, 1.5)
         page_weights(html)
         browser_figures(html)

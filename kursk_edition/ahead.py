@@ -10,11 +10,11 @@ another once Sphinx has loaded its extensions (2-3 s into the build) and reaches
 It plans as myst-nb would (every page of ``_toc.yml`` with code cells and no outputs in the
 jupyter-cache at CACHE_DIR), executes those notebooks one per core, and leaves each run in
 ``CACHE_DIR/../.kursk-ahead/TOKEN/``, named by the notebook's key
-(:func:`kursk_edition.notebooks.notebook_key`); then, while Sphinx reads on, it compiles the
-run's charts to Vega for Sphinx to write later. The Sphinx side (:mod:`kursk_edition.execution`)
-uses a run only for the identical notebook and only from the runner its own build started with
-(the same token); when no runner was started, it starts one itself. Whatever the runner did not
-run, myst-nb executes as usual.
+(:func:`kursk_edition.notebooks.notebook_key`); while Sphinx reads on, a process the runner
+starts (``--compile-charts``) compiles each run's charts to Vega for Sphinx to write later.
+The Sphinx side (:mod:`kursk_edition.execution`) uses a run only for the identical notebook and
+only from the runner its own build started with (the same token); when no runner was started,
+it starts one itself. Whatever the runner did not run, myst-nb executes as usual.
 
 The folder holds ``plan.json`` (the token and the keys being run; ``keys`` is null while
 planning) and ``lock``, which the runner holds locked for as long as it lives, so a reader can
@@ -24,11 +24,13 @@ tell a runner at work from one that died. Kernels exit by themselves when the ru
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import gc
 import json
 import os
 import pickle
+import shutil
 import subprocess
 import sys
 import time
@@ -43,6 +45,7 @@ FORK_VAR = "KURSK_FORK_KERNELS"
 PLAN = "plan.json"
 LOCK = "lock"
 CHARTS = ".charts.pickle"
+COMPILE = "--compile-charts"
 POLL_SECONDS = 0.02
 
 
@@ -157,13 +160,20 @@ def run_ahead(root: Path, cache_dir: Path, token: str, workers: int | None = Non
     finally:
         gc.enable()
 
-    def compile_charts(key: str, run: Any) -> None:
-        compiled = charts.compile_chart_outputs(run.notebook) if run.error is None else {}
-        write_atomically(folder / f"{key}{CHARTS}", pickle.dumps(compiled))
-
     # Sphinx reads a notebook as soon as it has run and writes its pages later, so its charts
-    # are compiled on a thread of their own while the next notebooks run.
-    compiler = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kursk-charts")
+    # are compiled meanwhile, in a process of their own: vl-convert holds the GIL for its 0.5 s
+    # start and each compile, which on a thread here stalled the clients driving the kernels.
+    # It starts with the first run, not before: the first kernels need the cores more.
+    compilers: list[subprocess.Popen[bytes]] = []
+    sender = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kursk-charts")
+
+    def send_charts(key: str, run: Any) -> None:
+        if not compilers:
+            command = [sys.executable, "-m", "kursk_edition.ahead", COMPILE, str(folder)]
+            compilers.append(subprocess.Popen(command, stdin=subprocess.PIPE))
+        specs = charts.chart_outputs(run.notebook) if run.error is None else {}
+        pickle.dump((key, specs), compilers[0].stdin)
+        compilers[0].stdin.flush()
 
     def run_one(number: int) -> None:
         key, notebook, cwd = jobs[number]
@@ -176,12 +186,42 @@ def run_ahead(root: Path, cache_dir: Path, token: str, workers: int | None = Non
             write_atomically(folder / f"{key}.failed", b"")
             return
         write_atomically(folder / f"{key}.pickle", pickle.dumps(run))
-        compiler.submit(compile_charts, key, run)
+        sender.submit(send_charts, key, run)
 
     workers = workers or max(1, min(len(jobs), os.cpu_count() or 1))
-    with compiler, ThreadPoolExecutor(workers, thread_name_prefix="kursk-ahead") as pool:
-        list(pool.map(run_one, range(len(jobs))))  # in toc order, the order Sphinx asks
+    try:
+        with sender, ThreadPoolExecutor(workers, thread_name_prefix="kursk-ahead") as pool:
+            list(pool.map(run_one, range(len(jobs))))  # in toc order, the order Sphinx asks
+    finally:
+        for compiler in compilers:
+            with contextlib.suppress(BrokenPipeError):  # one that died has nothing to finish
+                compiler.stdin.close()  # it finishes what it was sent, then exits
+            compiler.wait()  # this process holds the lock, the sign of work in progress, till then
     return len(jobs)
+
+
+def compile_charts(folder: Path, requests: IO[bytes]) -> None:
+    """Compile the charts the runner sends, (key, {digest: Vega-Lite spec}) after each run,
+    into ``KEY.charts.pickle``, until the runner closes ``requests``. A chart vl-convert rejects
+    is left out: the Sphinx side compiles what is missing itself, and fails loudly there."""
+    from kursk_edition import charts
+
+    os.nice(5)  # the kernels still running come first
+    while True:
+        try:
+            key, specs = pickle.load(requests)
+        except EOFError:
+            return
+        compiled = {}
+        for digest, spec in specs.items():
+            try:
+                compiled[digest] = charts.vega_spec(spec)
+            except Exception as exc:  # noqa: BLE001 (compiled, and reported, by the Sphinx side)
+                print(f"kursk_edition.ahead: could not compile a chart: {exc!r}", file=sys.stderr)
+        try:
+            write_atomically(folder / f"{key}{CHARTS}", pickle.dumps(compiled))
+        except FileNotFoundError:
+            return  # the build is over and its folder gone
 
 
 # The reader (the Sphinx side) --------------------------------------------------------------------
@@ -275,12 +315,14 @@ class AheadRuns:
         if self.process.poll() is None:
             self.process.kill()
             self.process.wait()
-        for path in self.folder.glob("*"):
-            path.unlink()
-        self.folder.rmdir()
+        # Its chart compiler may still write a file as it stops.
+        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 def main(argv: list[str]) -> int:
+    if len(argv) == 2 and argv[0] == COMPILE:  # started by run_ahead
+        compile_charts(Path(argv[1]), sys.stdin.buffer)
+        return 0
     if len(argv) != 2 or not os.environ.get(TOKEN_VAR):
         print(__doc__, file=sys.stderr)
         return 2

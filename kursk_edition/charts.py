@@ -208,20 +208,26 @@ def vega_spec(spec: dict[str, Any]) -> dict[str, Any]:
     return compiled
 
 
-def compile_chart_outputs(notebook: Any) -> dict[str, dict[str, Any]]:
-    """Every chart an executed notebook outputs, compiled to Vega, by spec digest.
-
-    The ahead-of-time runner (kursk_edition.ahead) compiles them on a core Sphinx leaves idle;
-    the Sphinx side then :func:`remember_compiled` them instead of compiling while it writes.
-    """
-    compiled = {}
+def chart_outputs(notebook: Any) -> dict[str, dict[str, Any]]:
+    """Every chart (Vega-Lite spec) an executed notebook outputs, by spec digest."""
+    found = {}
     for cell in notebook.cells:
         for output in cell.get("outputs", []):
             # Glued charts carry the type behind a prefix: application/papermill.record/...
             for mime_type, spec in output.get("data", {}).items():
                 if mime_type.endswith(MIME_TYPE) and isinstance(spec, dict):
-                    compiled[spec_digest(spec)] = vega_spec(spec)
-    return compiled
+                    found[spec_digest(spec)] = spec
+    return found
+
+
+def compile_chart_outputs(notebook: Any) -> dict[str, dict[str, Any]]:
+    """Every chart an executed notebook outputs, compiled to Vega, by spec digest.
+
+    The ahead-of-time runner (kursk_edition.ahead) compiles them in a process of its own while
+    Sphinx reads; the Sphinx side then :func:`remember_compiled` them instead of compiling while
+    it writes.
+    """
+    return {digest: vega_spec(spec) for digest, spec in chart_outputs(notebook).items()}
 
 
 def remember_compiled(compiled: dict[str, dict[str, Any]]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import io
 import json
 import os
 import pickle
@@ -14,7 +15,7 @@ import nbformat
 import pytest
 from nbclient.exceptions import CellExecutionError
 
-from kursk_edition import ROOT, ahead, execution, kernels, notebooks
+from kursk_edition import ROOT, ahead, charts, execution, kernels, notebooks
 
 CHAPTER = "# A chapter\n\n```{code-cell} ipython3\nprint(6 * 7)\n```\n"
 # What a chapter's kernel can see of itself: where it runs, what it was left by others.
@@ -167,6 +168,38 @@ def test_a_reader_stops_waiting_when_the_runner_dies(tmp_path: Path) -> None:
         assert runs.take(notebook, "/a").seconds == 0.5
         (folder / f"{key}{ahead.CHARTS}").write_bytes(pickle.dumps({"digest": {"vega": 1}}))
         assert runs.compiled_charts() == {"digest": {"vega": 1}}
+
+
+CHART_CHAPTER = """# A chart
+
+```{code-cell} ipython3
+import altair as alt
+from kursk_edition.charts import use_book_renderer
+use_book_renderer(force=True)
+alt.Chart(alt.InlineData(values=[{"x": 1}, {"x": 2}])).mark_point().encode(x="x:Q")
+```
+"""
+
+
+def test_the_runner_compiles_each_runs_charts_in_a_process_of_its_own(tmp_path: Path) -> None:
+    root = small_book(tmp_path / "book", {"intro": CHAPTER, "chart": CHART_CHAPTER})
+    cache = root / "_build" / ".jupyter_cache"
+    run_runner(root, cache, "t4")
+    runs = ahead.AheadRuns.attach(cache, "t4")
+    run = runs.take(*read(root, "ch/chart.md"))
+    (spec,) = charts.chart_outputs(run.notebook).values()
+    assert runs.compiled_charts() == {charts.spec_digest(spec): charts.vega_spec(spec)}
+
+
+def test_the_chart_compiler_leaves_out_what_vl_convert_rejects(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    good, bad = {"mark": "point"}, {"mark": "no such mark"}
+    requests = io.BytesIO(pickle.dumps(("k1", {"good": good, "bad": bad})))
+    ahead.compile_charts(tmp_path, requests)
+    compiled = pickle.loads((tmp_path / f"k1{ahead.CHARTS}").read_bytes())
+    assert compiled == {"good": charts.vega_spec(good)}  # Sphinx compiles "bad", and fails there
+    assert "could not compile a chart" in capsys.readouterr().err
 
 
 def test_a_forked_kernel_is_gone_once_its_notebook_has_run(tmp_path: Path) -> None:

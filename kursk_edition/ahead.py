@@ -210,8 +210,8 @@ def compile_charts(folder: Path, requests: IO[bytes]) -> None:
     while True:
         try:
             key, specs = pickle.load(requests)
-        except EOFError:
-            return
+        except (EOFError, pickle.UnpicklingError):
+            return  # the runner is done, or died mid-request
         compiled = {}
         for digest, spec in specs.items():
             try:

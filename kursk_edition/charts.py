@@ -196,7 +196,7 @@ def data_table_html(spec: dict[str, Any]) -> str:
     return "".join(parts)
 
 
-# Vega specs compiled ahead, by the digest of their Vega-Lite spec (see compile_chart_outputs).
+# Vega specs compiled ahead, by the digest of their Vega-Lite spec (see chart_outputs).
 _COMPILED: dict[str, dict[str, Any]] = {}
 
 
@@ -209,7 +209,12 @@ def vega_spec(spec: dict[str, Any]) -> dict[str, Any]:
 
 
 def chart_outputs(notebook: Any) -> dict[str, dict[str, Any]]:
-    """Every chart (Vega-Lite spec) an executed notebook outputs, by spec digest."""
+    """Every chart (Vega-Lite spec) an executed notebook outputs, by spec digest.
+
+    The ahead-of-time runner (kursk_edition.ahead) has them compiled to Vega in a process of its
+    own while Sphinx reads; the Sphinx side then :func:`remember_compiled` them instead of
+    compiling while it writes.
+    """
     found = {}
     for cell in notebook.cells:
         for output in cell.get("outputs", []):
@@ -218,16 +223,6 @@ def chart_outputs(notebook: Any) -> dict[str, dict[str, Any]]:
                 if mime_type.endswith(MIME_TYPE) and isinstance(spec, dict):
                     found[spec_digest(spec)] = spec
     return found
-
-
-def compile_chart_outputs(notebook: Any) -> dict[str, dict[str, Any]]:
-    """Every chart an executed notebook outputs, compiled to Vega, by spec digest.
-
-    The ahead-of-time runner (kursk_edition.ahead) compiles them in a process of its own while
-    Sphinx reads; the Sphinx side then :func:`remember_compiled` them instead of compiling while
-    it writes.
-    """
-    return {digest: vega_spec(spec) for digest, spec in chart_outputs(notebook).items()}
 
 
 def remember_compiled(compiled: dict[str, dict[str, Any]]) -> None:

@@ -164,16 +164,17 @@ def run_ahead(root: Path, cache_dir: Path, token: str, workers: int | None = Non
     # are compiled meanwhile, in a process of their own: vl-convert holds the GIL for its 0.5 s
     # start and each compile, which on a thread here stalled the clients driving the kernels.
     # It starts with the first run, not before: the first kernels need the cores more.
-    compilers: list[subprocess.Popen[bytes]] = []
+    compiler: subprocess.Popen[bytes] | None = None
     sender = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kursk-charts")
 
     def send_charts(key: str, run: Any) -> None:
-        if not compilers:
+        nonlocal compiler
+        if compiler is None:
             command = [sys.executable, "-m", "kursk_edition.ahead", COMPILE, str(folder)]
-            compilers.append(subprocess.Popen(command, stdin=subprocess.PIPE))
+            compiler = subprocess.Popen(command, stdin=subprocess.PIPE)
         specs = charts.chart_outputs(run.notebook) if run.error is None else {}
-        pickle.dump((key, specs), compilers[0].stdin)
-        compilers[0].stdin.flush()
+        pickle.dump((key, specs), compiler.stdin)
+        compiler.stdin.flush()
 
     def run_one(number: int) -> None:
         key, notebook, cwd = jobs[number]
@@ -193,7 +194,7 @@ def run_ahead(root: Path, cache_dir: Path, token: str, workers: int | None = Non
         with sender, ThreadPoolExecutor(workers, thread_name_prefix="kursk-ahead") as pool:
             list(pool.map(run_one, range(len(jobs))))  # in toc order, the order Sphinx asks
     finally:
-        for compiler in compilers:
+        if compiler is not None:
             with contextlib.suppress(BrokenPipeError):  # one that died has nothing to finish
                 compiler.stdin.close()  # it finishes what it was sent, then exits
             compiler.wait()  # this process holds the lock, the sign of work in progress, till then

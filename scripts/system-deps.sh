@@ -20,6 +20,7 @@ case "${1:-}" in
     need texlive-fonts-recommended kpsewhich phvr7t.tfm
     need latexmk has latexmk
     need xindy has xindy
+    need dvisvgm has dvisvgm  # the HTML's formulas, drawn as SVG at build time
     need fonts-freefont-otf bash -c 'fc-list : family | grep -qi FreeSerif' ;;
   browser)
     # Chromium for the browser tests, poppler for the PDF tests, Node/npm for the pinned

@@ -237,8 +237,10 @@ def chart_html(spec: dict[str, Any]) -> str:
     payload = json.dumps(vega_spec(spec), sort_keys=True, separators=(",", ":"))
     payload = payload.replace("</", "<\\/")
     label = html.escape(str(spec.get("description") or spec.get("title") or "Chart"), quote=True)
+    # Focusable: on a screen narrower than the chart, the chart scrolls in its own box, and a
+    # keyboard must be able to scroll it (axe: scrollable-region-focusable).
     return (
-        f'<div class="{CHART_CLASS}" id="{ident}" data-spec-id="{ident}-spec" '
+        f'<div class="{CHART_CLASS}" id="{ident}" data-spec-id="{ident}-spec" tabindex="0" '
         f'role="figure" aria-label="{label}"></div>\n'
         f'<script type="application/json" id="{ident}-spec">{payload}</script>'
         f"{data_table_html(spec)}"

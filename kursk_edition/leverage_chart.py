@@ -48,7 +48,8 @@ SLIDERS = ("talks_start", "talks_length", "rate1", "reinforcement")
 READOUT_FIELDS = ("t_s", "t_e", "area_s", "area_e", "t_exp", "retake_first", "leverage", "cost")
 """Numeric fields computed in the readout layer (compared with the Python model in tests)."""
 
-WIDTH, HEIGHT = 640, 320
+# The plot area: with axes and legends the chart fits the text column of a 1280 px window.
+WIDTH, HEIGHT = 560, 320
 _STATIC_X = alt.Axis(format="%b %Y", tickCount=alt.TickCount(interval="month", step=2))
 
 
@@ -246,7 +247,13 @@ def interactive_chart(observed: pd.DataFrame | None = None, **params: float) -> 
                 legend=alt.Legend(orient="bottom"),
                 scale=alt.Scale(domain=list(SOURCE_COLOURS), range=list(SOURCE_COLOURS.values())),
             ),
-            shape=alt.Shape("source:N", title="Estimate"),
+            # Same field, title, domain and legend as the colour, so Vega-Lite merges the legends.
+            shape=alt.Shape(
+                "source:N",
+                title="Estimate",
+                legend=alt.Legend(orient="bottom"),
+                scale=alt.Scale(domain=list(SOURCE_COLOURS)),
+            ),
             tooltip=[
                 alt.Tooltip("claimant:N", title="Claimed by"),
                 alt.Tooltip("date:N", title="Date"),
@@ -371,7 +378,10 @@ def counterfactual_chart(
             x=alt.X("date:T", title=None, axis=_STATIC_X),
             y=alt.Y("km2:Q", title="Area held by Ukraine in Kursk oblast (km²)"),
             color=alt.Color(
-                "scenario:N", title=None, legend=alt.Legend(orient="bottom", labelLimit=400)
+                "scenario:N",
+                title=None,
+                # One entry per line, so it sits beside the estimates' legend within the column.
+                legend=alt.Legend(orient="bottom", direction="vertical", labelLimit=400),
             ),
             strokeDash=alt.StrokeDash("scenario:N", legend=None),
         )

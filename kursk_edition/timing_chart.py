@@ -136,7 +136,7 @@ def _curve_layers(rows: list[dict[str, Any]], month: str, title: alt.Title) -> a
     )
     return alt.layer(
         bands, line, crosses, rule, point, readout, data=alt.InlineData(values=rows)
-    ).properties(title=title, description=DESCRIPTION, width=560, height=HEIGHT)
+    ).properties(title=title, description=DESCRIPTION, width=500, height=HEIGHT)
 
 
 def _decode_transforms(chart: alt.LayerChart) -> alt.LayerChart:
@@ -230,14 +230,20 @@ def scenarios_chart(**values: Any) -> alt.HConcatChart:
             ("Ukraine's staying power", traj.staying),
         ]
     ]
+    # A label each January, the year alone: narrow panels have no room for month names.
     axis = alt.Axis(
-        title=None, values=MONTH_AXIS.values, labelExpr=MONTH_AXIS.labelExpr, labelAngle=-40
+        title=None,
+        values=list(range(5, span, 12)),
+        labelExpr="timeFormat(datetime(2024, 7 + datum.value, 1), '%Y')",
+        labelAngle=0,
     )
     x = alt.X("t:Q", axis=axis, scale=alt.Scale(domain=[0, span - 1]))
     panels = []
     for name, month in picks:
         if month is None:  # e.g. the front breaks, so there is no late window
             continue
+        # One y axis, on the first panel: the panels share its scale, and three fit the column.
+        y_axis = alt.Axis() if not panels else alt.Axis(title=None, labels=False, ticks=False)
         out = tm.outcome(traj, month)
         result = "front breaks first" if out.front_broke else f"position {out.position:.2f}"
         lines = (
@@ -245,7 +251,12 @@ def scenarios_chart(**values: Any) -> alt.HConcatChart:
             .mark_line()
             .encode(
                 x=x,
-                y=alt.Y("value:Q", title="Relative level", scale=alt.Scale(domain=[0, 1.05])),
+                y=alt.Y(
+                    "value:Q",
+                    title="Relative level",
+                    axis=y_axis,
+                    scale=alt.Scale(domain=[0, 1.05]),
+                ),
                 color=alt.Color("series:N", title=None, legend=alt.Legend(orient="bottom")),
             )
         )
@@ -267,10 +278,9 @@ def scenarios_chart(**values: Any) -> alt.HConcatChart:
         )
         title = alt.Title(
             name,
-            subtitle=f"Open {tm.month_name(month)}, settle {tm.month_name(out.settle_month)}: "
-            f"{result}",
+            subtitle=[f"Talks {tm.month_name(month)} – {tm.month_name(out.settle_month)}:", result],
         )
-        panels.append(alt.layer(lines, rules, floor).properties(title=title, width=230))
+        panels.append(alt.layer(lines, rules, floor).properties(title=title, width=170))
     return alt.hconcat(*panels).properties(
         title=alt.Title(
             "Three openings under the same assumptions (illustrative model, not a forecast)",
@@ -324,6 +334,7 @@ def sensitivity_chart(**values: Any) -> alt.LayerChart:
             color=alt.Color(
                 "front:N",
                 title="Front",
+                legend=alt.Legend(orient="bottom"),
                 scale=alt.Scale(
                     domain=["holds", "breaks"], range=[palette.BLUE, palette.VERMILION]
                 ),
@@ -337,8 +348,8 @@ def sensitivity_chart(**values: Any) -> alt.LayerChart:
         title=alt.Title(
             "Which assumption moves the worst month most?",
             subtitle=[
-                f"Each assumption swept over its range, others at defaults; black line: "
-                f"default worst month ({tm.month_name(default)}).",
+                "Each assumption swept over its range, others at defaults.",
+                f"Black line: the default worst month ({tm.month_name(default)}).",
                 "Red dots: the front breaks, so the worst months are the failed late openings.",
             ],
         ),
@@ -346,5 +357,6 @@ def sensitivity_chart(**values: Any) -> alt.LayerChart:
             "Range chart: for each model assumption, the span of worst opening months found "
             "when that assumption alone is varied across its declared range."
         ),
-        width=480,
+        # Beside its labels (up to 300 px in a browser's sans-serif), the chart fits the column.
+        width=300,
     )

@@ -6,6 +6,8 @@
 - Every slider has an accessible name and moves, and redraws its chart, from the keyboard.
 - Every colour scale stays distinguishable under simulated protanopia, deuteranopia and
   tritanopia, unless a second channel (shape, dash) carries the same categories.
+- Every chart fits the text column of a desktop window; on a phone the page never scrolls
+  sideways (WCAG 1.4.10, reflow): a chart wider than the screen scrolls within its own box.
 """
 
 from __future__ import annotations
@@ -104,6 +106,44 @@ def test_every_chart_says_what_it_shows_and_gives_its_data(site_url: str, probe,
         assert table.locator("thead th").count() > 0, f"{ident}: data table has no columns"
         assert table.locator("tbody tr").count() > 0, f"{ident}: data table has no rows"
     assert probe.errors == []
+
+
+# Each chart whose drawing (or slider row) is wider than its box, or reaches past the article's
+# text column, under the page's contents sidebar.
+OVERFLOWING_CHARTS = """() => {
+    const article = document.querySelector('article.bd-article');
+    const right = article.getBoundingClientRect().right
+        - parseFloat(getComputedStyle(article).paddingRight);
+    return [...document.querySelectorAll('div.kursk-vega')].flatMap(el => {
+        const svg = el.querySelector('svg').getBoundingClientRect();
+        const wide = el.scrollWidth > el.clientWidth || svg.right > right + 0.5;
+        return wide ? [`${el.id}: ${Math.round(svg.width)} px drawn, ${el.clientWidth} px box, `
+                       + `column ends ${Math.round(right - svg.right)} px after the drawing`] : [];
+    });
+}"""
+
+
+@pytest.mark.parametrize("doc", chart_pages())
+def test_every_chart_fits_the_text_column_of_a_desktop_window(
+    site_url: str, probe, doc: str
+) -> None:
+    page = open_page(probe, site_url, doc)  # the probe's window is 1280 px wide
+    assert page.evaluate(OVERFLOWING_CHARTS) == []
+
+
+PHONE = {"width": 360, "height": 800}
+
+
+@pytest.mark.parametrize("doc", ["intro", *chart_pages()])
+def test_a_phone_never_scrolls_the_page_sideways(site_url: str, probe, doc: str) -> None:
+    axe_path()
+    probe.page.set_viewport_size(PHONE)
+    page = open_page(probe, site_url, doc)
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], f"{doc}.html is {width} px wide on a {PHONE['width']} px phone"
+    # Charts wider than the screen scroll in their own box, which a keyboard must reach too.
+    blocking = [v for v in run_axe(page) if v["impact"] in BLOCKING]
+    assert not blocking, f"axe on {doc}.html at {PHONE['width']} px:\n{describe(blocking)}"
 
 
 ACCESSIBLE_NAME = """el => {

@@ -13,7 +13,9 @@ import functools
 import hashlib
 import html
 import json
+import math
 import os
+import re
 from typing import TYPE_CHECKING, Any
 
 import vl_convert as vlc
@@ -149,14 +151,36 @@ def _records(spec: dict[str, Any]) -> list[list[dict[str, Any]]]:
     )
 
 
+SIGNIFICANT_DIGITS = 4
+# A date that pandas wrote as a timestamp at midnight, as Altair serializes date columns.
+_MIDNIGHT = re.compile(r"^(\d{4}-\d{2}-\d{2})T00:00:00(?:\.0+)?$")
+
+
+def _number(value: float) -> str:
+    """A float as a reader reads it: four significant digits, no exponent, no trailing zeros
+    (480.0325951505872 -> "480", 0.50213 -> "0.5021", 1220.7 -> "1221"). The chart keeps the
+    full value; the table is for reading."""
+    if value == 0:
+        return "0"
+    if not math.isfinite(value):
+        return json.dumps(value)
+    decimals = max(0, SIGNIFICANT_DIGITS - 1 - math.floor(math.log10(abs(value))))
+    text = f"{value:.{decimals}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
 def _cell(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, list):
         return ", ".join(_cell(v) for v in value)
-    if isinstance(value, bool | int | float):
+    if isinstance(value, float):
+        return _number(value)
+    if isinstance(value, bool | int):
         return json.dumps(value)
-    return str(value)
+    text = str(value)
+    midnight = _MIDNIGHT.match(text)
+    return midnight.group(1) if midnight else text
 
 
 def data_table_html(spec: dict[str, Any]) -> str:
@@ -183,6 +207,8 @@ def data_table_html(spec: dict[str, Any]) -> str:
         columns = sorted({key for row in rows for key in row})
         columns = [c for c in columns if not any(isinstance(r.get(c), dict) for r in rows)]
         caption = f"Table {number} of {len(tables)}: {len(rows)} row{'s' * (len(rows) != 1)}"
+        if any(isinstance(r.get(c), float) for r in rows for c in columns):
+            caption += f" (numbers to {SIGNIFICANT_DIGITS} significant digits)"
         head = "".join(f'<th scope="col">{html.escape(str(c))}</th>' for c in columns)
         body = "".join(
             "<tr>" + "".join(f"<td>{html.escape(_cell(r.get(c)))}</td>" for c in columns) + "</tr>"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 
@@ -174,3 +175,15 @@ def test_data_table_does_not_depend_on_the_order_of_record_keys() -> None:
     table = charts.data_table_html(spec)
     assert table == charts.data_table_html({**spec, "data": {"values": shuffled}})
     assert table.index(">date<") < table.index(">day<") < table.index(">km2<")
+
+
+def test_data_table_shows_numbers_and_dates_as_a_reader_reads_them() -> None:
+    # Model floats at full precision and midnight timestamps are noise in a table for reading.
+    rows = [
+        {"date": "2024-08-08T00:00:00", "km2": 480.0325951505872, "share": 0.50213, "n": 3},
+        {"date": "2025-03-01T12:30:00", "km2": 1220.7, "share": 0.0, "n": 4},
+    ]
+    table = charts.data_table_html({"title": "T", "data": {"values": rows}})
+    cells = re.findall(r"<td>(.*?)</td>", table)
+    assert cells == ["2024-08-08", "480", "3", "0.5021", "2025-03-01T12:30:00", "1221", "4", "0"]
+    assert "numbers to 4 significant digits" in table

@@ -159,6 +159,7 @@ def run_ahead(root: Path, cache_dir: Path, token: str, workers: int | None = Non
                     forked[number] = kernels.ForkedKernel.start(cwd)
     finally:
         gc.enable()
+    kernels.resolve_trait_classes()  # before the threads that make kernel clients start
 
     # Sphinx reads a notebook as soon as it has run and writes its pages later, so its charts
     # are compiled meanwhile, in a process of their own: vl-convert holds the GIL for its 0.5 s

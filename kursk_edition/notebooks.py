@@ -131,18 +131,20 @@ def run_notebook(
         "record_timing": False,
         "resources": {"metadata": {"path": cwd}},
     }
-    if kernel is None:
-        client = NotebookClient(notebook, shutdown_kernel="immediate", **options)
-    else:
-        client = NotebookClient(notebook, km=kernel.manager(), **options)
     start = time.perf_counter()
+    client = None
     try:
+        if kernel is None:
+            client = NotebookClient(notebook, shutdown_kernel="immediate", **options)
+        else:
+            client = NotebookClient(notebook, km=kernel.manager(), **options)
         client.execute()
     except (CellExecutionError, CellTimeoutError) as err:
         return Run(notebook, time.perf_counter() - start, err, traceback.format_exc())
     finally:
+        # A forked kernel is stopped whatever failed, even before the client was made.
         if kernel is not None:
-            if client.kc is not None:
+            if client is not None and client.kc is not None:
                 client.kc.stop_channels()
             kernel.stop()
     return Run(notebook, time.perf_counter() - start)

@@ -250,6 +250,64 @@ def test_warm_up_imports_what_the_chapters_import() -> None:
     assert "kursk_edition.palette" in sys.modules
 
 
+# In a fresh interpreter: how many class-based traits of the client side still name their class
+# by a string, before and after resolve_trait_classes, and whether a manager and client are made.
+UNRESOLVED = """
+import jupyter_client.manager, nbclient, traitlets
+from kursk_edition import kernels
+
+def unresolved():
+    found = 0
+    stack, seen = [traitlets.HasTraits], set()
+    while stack:
+        cls = stack.pop()
+        if cls in seen:
+            continue
+        seen.add(cls)
+        stack += cls.__subclasses__()
+        if cls.__module__.partition(".")[0] not in kernels.CLIENT_PACKAGES:
+            continue
+        for trait in cls.class_traits().values():
+            names = [getattr(trait, "klass", None), getattr(trait, "default_value", None)]
+            found += isinstance(trait, traitlets.ClassBasedTraitType) and any(
+                isinstance(n, str) for n in names)
+    return found
+
+before = unresolved()
+kernels.resolve_trait_classes()
+manager = jupyter_client.manager.AsyncKernelManager(kernel_name="python3")
+manager.client()
+print(before, unresolved())
+"""
+
+
+def test_the_client_side_classes_are_resolved_before_the_runner_starts_threads() -> None:
+    # traitlets resolves these lazily and without a lock: two threads making their first kernel
+    # clients at once once failed with "import_item accepts strings, not <class ...>".
+    result = subprocess.run(
+        [sys.executable, "-c", UNRESOLVED], capture_output=True, text=True, check=True
+    )
+    before, after = map(int, result.stdout.split())
+    assert before > 0 and after == 0
+
+
+def test_a_forked_kernel_is_stopped_even_if_its_client_cannot_be_made() -> None:
+    class Kernel:
+        stopped = False
+
+        def manager(self) -> None:
+            raise TypeError("import_item accepts strings, not <class 'type'>")
+
+        def stop(self) -> None:
+            self.stopped = True
+
+    kernel = Kernel()
+    notebook = notebooks.read_chapter(CHAPTER)
+    with pytest.raises(TypeError):
+        notebooks.run_notebook(notebook, str(ROOT), 60, False, kernel)  # type: ignore[arg-type]
+    assert kernel.stopped
+
+
 def test_without_a_runner_myst_nb_executes_here_with_the_kernel_killed() -> None:
     notebook = notebooks.read_chapter(CHAPTER)
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}

@@ -205,7 +205,13 @@ def _timeline(events: pd.DataFrame | None, interactive: bool) -> alt.LayerChart:
         "utcyearmonthdate(date):T",
         title=None,
         scale=x_scale,
-        axis=alt.Axis(format="%b %Y", tickCount={"interval": "month", "step": 3}, grid=True),
+        # Labels centred on their ticks: the first, pushed flush with the axis, ran into the next.
+        axis=alt.Axis(
+            format="%b %Y",
+            tickCount={"interval": "month", "step": 3},
+            grid=True,
+            labelFlush=False,
+        ),
     )
     rows = with_lanes(rows, categories)
     y = alt.Y(

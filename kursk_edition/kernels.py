@@ -96,10 +96,31 @@ def warm_up(notebooks: list[nbformat.NotebookNode]) -> list[str]:
 CLIENT_PACKAGES = ("jupyter_client", "nbclient")
 
 
+def unresolved_traits(packages: tuple[str, ...] = CLIENT_PACKAGES) -> list[Any]:
+    """The class-based traits of the imported classes of ``packages`` (inherited ones included)
+    that still name their class, or their default, by a string."""
+    from traitlets import ClassBasedTraitType, HasTraits
+
+    classes, stack = set(), [HasTraits]
+    while stack:
+        cls = stack.pop()
+        if cls not in classes:
+            classes.add(cls)
+            stack += cls.__subclasses__()
+    found = {}
+    for cls in classes:
+        if cls.__module__.partition(".")[0] in packages:
+            for trait in cls.class_traits().values():
+                names = (getattr(trait, "klass", None), getattr(trait, "default_value", None))
+                by_name = any(isinstance(name, str) for name in names)
+                if isinstance(trait, ClassBasedTraitType) and by_name:
+                    found[id(trait)] = trait  # a trait inherited by many classes, once
+    return list(found.values())
+
+
 def resolve_trait_classes(packages: tuple[str, ...] = CLIENT_PACKAGES) -> int:
-    """Resolve, now, every class that a traitlets trait names by a string, for the imported
-    classes of ``packages`` (inherited traits included); returns how many traits were resolved.
-    Call it before starting threads.
+    """Resolve, now, the :func:`unresolved_traits` of ``packages``; returns how many were
+    resolved. Call it before starting threads.
 
     traitlets resolves a name such as ``Instance("jupyter_client.session.Session")`` when the
     first object of its class is made, and does so without a lock: it checks that ``klass`` is a
@@ -108,38 +129,11 @@ def resolve_trait_classes(packages: tuple[str, ...] = CLIENT_PACKAGES) -> int:
     just put there: ``TypeError("import_item accepts strings, not ...")``, and that chapter ran
     late, inside Sphinx, with its forked kernel left waiting.
     """
-    from traitlets import ClassBasedTraitType, HasTraits, TraitType
-
-    def nested(trait: TraitType) -> list[TraitType]:
-        inner = [getattr(trait, name, None) for name in ("_trait", "_key_trait", "_value_trait")]
-        inner += list(getattr(trait, "trait_types", None) or ())  # Union
-        inner += list(getattr(trait, "_traits", None) or ())  # Tuple
-        inner += list((getattr(trait, "_per_key_traits", None) or {}).values())  # Dict
-        found = [trait]
-        for item in inner:
-            if isinstance(item, TraitType):
-                found += nested(item)
-        return found
-
-    classes, stack = set(), [HasTraits]
-    while stack:
-        cls = stack.pop()
-        if cls not in classes:
-            classes.add(cls)
-            stack += cls.__subclasses__()
     resolved = 0
-    for cls in classes:
-        if cls.__module__.partition(".")[0] not in packages:
-            continue
-        for top in cls.class_traits().values():
-            for trait in nested(top):
-                unresolved = isinstance(getattr(trait, "klass", None), str) or isinstance(
-                    getattr(trait, "default_value", None), str
-                )
-                if isinstance(trait, ClassBasedTraitType) and unresolved:
-                    with contextlib.suppress(Exception):  # left to whoever needs it, as before
-                        trait._resolve_classes()
-                        resolved += 1
+    for trait in unresolved_traits(packages):
+        with contextlib.suppress(Exception):  # left to whoever needs it, as before
+            trait._resolve_classes()
+            resolved += 1
     return resolved
 
 

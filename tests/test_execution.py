@@ -253,31 +253,14 @@ def test_warm_up_imports_what_the_chapters_import() -> None:
 # In a fresh interpreter: how many class-based traits of the client side still name their class
 # by a string, before and after resolve_trait_classes, and whether a manager and client are made.
 UNRESOLVED = """
-import jupyter_client.manager, nbclient, traitlets
+import jupyter_client.manager, nbclient
 from kursk_edition import kernels
 
-def unresolved():
-    found = 0
-    stack, seen = [traitlets.HasTraits], set()
-    while stack:
-        cls = stack.pop()
-        if cls in seen:
-            continue
-        seen.add(cls)
-        stack += cls.__subclasses__()
-        if cls.__module__.partition(".")[0] not in kernels.CLIENT_PACKAGES:
-            continue
-        for trait in cls.class_traits().values():
-            names = [getattr(trait, "klass", None), getattr(trait, "default_value", None)]
-            found += isinstance(trait, traitlets.ClassBasedTraitType) and any(
-                isinstance(n, str) for n in names)
-    return found
-
-before = unresolved()
+before = len(kernels.unresolved_traits())
 kernels.resolve_trait_classes()
 manager = jupyter_client.manager.AsyncKernelManager(kernel_name="python3")
 manager.client()
-print(before, unresolved())
+print(before, len(kernels.unresolved_traits()))
 """
 
 

@@ -2,7 +2,7 @@
 
 * :func:`interactive_chart` works in static HTML with no kernel: four sliders are Vega-Lite
   parameters, and the model curve and the readout are Vega ``calculate`` expressions generated
-  from the same formula as :func:`kursk_edition.leverage.held_area` (see :func:`area_expr`).
+  from the same formula as :func:`kursk_edition.models.leverage.held_area` (see :func:`area_expr`).
 * :func:`static_chart` and :func:`counterfactual_chart` are computed in Python, for the PDF.
 * :func:`chart_model_numbers` evaluates the interactive chart's own expressions in Python so a
   test can check them against the Python model.
@@ -17,20 +17,21 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
-from . import palette
-from .leverage import (
+from kursk_edition.charts import palette
+from kursk_edition.models.leverage import (
     DAYS_PER_MONTH,
-    HELD_AREA_CSV,
+    DEFAULTS,
     PARAMS,
     TALKS_PARAMS,
-    check_params,
+    LeverageParams,
+    TalksWindow,
     day_to_date,
     gone_day,
-    load_held_area,
     model_curve,
 )
-from .params import Param
-from .registry import source_title
+from kursk_edition.models.params import Param
+from kursk_edition.record.bibliography import source_title
+from kursk_edition.record.datasets import load_held_area
 
 EPOCH_MS = 1722902400000
 """6 Aug 2024 00:00 UTC in milliseconds (Vega-Lite temporal values are ms since 1970)."""
@@ -72,7 +73,7 @@ SOURCE_COLOURS = {
 
 def _observed_frame(observed: pd.DataFrame | None) -> pd.DataFrame:
     """Observed estimates trimmed to what the charts show (keeps the embedded JSON small)."""
-    frame = load_held_area(HELD_AREA_CSV) if observed is None else observed
+    frame = load_held_area() if observed is None else observed
     out = pd.DataFrame(
         {
             "date": pd.to_datetime(frame["date"]).dt.strftime("%Y-%m-%d"),
@@ -93,7 +94,7 @@ def _num(value: float) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
-# Vega expressions mirroring kursk_edition.leverage
+# Vega expressions mirroring kursk_edition.models.leverage
 # ---------------------------------------------------------------------------------------------
 
 
@@ -158,16 +159,18 @@ def _slider_label(spec: Param) -> str:
     return f"{spec.label}{unit} "
 
 
-def interactive_chart(observed: pd.DataFrame | None = None, **params: float) -> alt.LayerChart:
+def interactive_chart(
+    observed: pd.DataFrame | None = None, params: LeverageParams = DEFAULTS
+) -> alt.LayerChart:
     """Kernel-free chart: sliders for talks start, talks length, phase-1 rate, reinforcement.
 
     Other parameters are fixed at ``params`` (defaults: :data:`PARAMS`, i.e. the rounded fit).
     The curve, the shaded talks window, Moscow's expected recapture date and the readout are
     all recomputed in the browser by Vega expressions.
     """
-    values = check_params(**params)
+    values = params.as_dict()
     declared = {**PARAMS, **TALKS_PARAMS}
-    initial = {**{n: TALKS_PARAMS[n].default for n in TALKS_PARAMS}, **values}
+    initial = {**TalksWindow().as_dict(), **values}
     sliders = []
     for name in SLIDERS:
         spec = declared[name]
@@ -293,8 +296,8 @@ def interactive_chart(observed: pd.DataFrame | None = None, **params: float) -> 
 # ---------------------------------------------------------------------------------------------
 
 
-def _curve_frame(label: str, **params: float) -> pd.DataFrame:
-    frame = model_curve(range(0, X_DOMAIN_DAYS[1] + 1, CURVE_STEP), **params)
+def _curve_frame(label: str, params: LeverageParams) -> pd.DataFrame:
+    frame = model_curve(range(0, X_DOMAIN_DAYS[1] + 1, CURVE_STEP), params)
     frame["scenario"] = label
     return frame
 
@@ -318,15 +321,15 @@ def _points(observed: pd.DataFrame | None) -> alt.Chart:
 def static_chart(
     observed: pd.DataFrame | None = None,
     talks: tuple[float, float] | None = None,
-    **params: float,
+    params: LeverageParams = DEFAULTS,
 ) -> alt.LayerChart:
     """Model curve for ``params`` (default: the rounded fit) beside the observed estimates.
 
     ``talks=(start_day, length_days)`` shades a negotiation window (used by the widget).
     """
-    values = check_params(**params)
-    curve = _curve_frame("Model", **values)
-    gone = gone_day(**values)
+    values = params.as_dict()
+    curve = _curve_frame("Model", params)
+    gone = gone_day(params)
     gone_text = "never" if math.isinf(gone) else day_to_date(gone).strftime("%d %b %Y")
     line = (
         alt.Chart(curve)
@@ -362,14 +365,16 @@ def static_chart(
 
 
 def counterfactual_chart(
-    observed: pd.DataFrame | None = None, reinforcement: float = 0.4, **params: float
+    observed: pd.DataFrame | None = None,
+    reinforcement: float = 0.4,
+    params: LeverageParams = DEFAULTS,
 ) -> alt.LayerChart:
     """History as fitted versus a counterfactual with extra reinforcement (default 0.4)."""
-    base = check_params(**{**params, "reinforcement": 0.0})
-    alt_params = check_params(**{**params, "reinforcement": reinforcement})
+    base = params.replace(reinforcement=0.0)
+    alt_params = params.replace(reinforcement=reinforcement)
     label = f"Extra reinforcement: recapture {reinforcement:.0%} slower"
-    frames = pd.concat([_curve_frame("As fitted", **base), _curve_frame(label, **alt_params)])
-    gone_base, gone_alt = gone_day(**base), gone_day(**alt_params)
+    frames = pd.concat([_curve_frame("As fitted", base), _curve_frame(label, alt_params)])
+    gone_base, gone_alt = gone_day(base), gone_day(alt_params)
     fmt = lambda d: "never" if math.isinf(d) else day_to_date(d).strftime("%d %b %Y")  # noqa: E731
     lines = (
         alt.Chart(frames)

@@ -16,6 +16,7 @@ import json
 import math
 import os
 import re
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import vl_convert as vlc
@@ -34,70 +35,18 @@ CHART_CLASS = "kursk-vega"
 # The book build's output type for a chart: a Vega-Lite spec that only this edition renders.
 MIME_TYPE = "application/vnd.kursk-edition.vegalite+json"
 
-_LOADER = """
-window.vegaEmbed = vegaEmbed;
-window.vega = vega;
-// Accessibility fixes, applied once a chart is drawn (tests/test_accessibility.py checks them).
-function kurskAccessible(el) {
-  // Each bound input gets its label text, without the value read-out, as its accessible name.
-  el.querySelectorAll('.vega-bind').forEach((bind) => {
-    const name = bind.querySelector('.vega-bind-name');
-    bind.querySelectorAll('input:not([type=radio]), select').forEach((input) => {
-      if (name && !input.hasAttribute('aria-label')) {
-        input.setAttribute('aria-label', name.textContent.trim());
-      }
-    });
-  });
-  // Vega gives a mark container role "graphics-symbol" with no name when none of its items has a
-  // description (an empty layer, say), which axe reports as an image without a text alternative.
-  // Hide such containers from assistive technology while they are unnamed; redraws can change
-  // that, so check again after each.
-  const hideUnnamed = () => el.querySelectorAll('svg g.role-mark').forEach((g) => {
-    const unnamed = g.getAttribute('role') === 'graphics-symbol' && !g.getAttribute('aria-label');
-    if (unnamed) {
-      g.setAttribute('aria-hidden', 'true');
-      g.dataset.kurskHidden = 'true';
-    } else if (g.dataset.kurskHidden) {
-      g.removeAttribute('aria-hidden');
-      delete g.dataset.kurskHidden;
-    }
-  });
-  hideUnnamed();
-  new MutationObserver(hideUnnamed).observe(el, {
-    childList: true, subtree: true, attributes: true, attributeFilter: ['role', 'aria-label'],
-  });
-}
-// One chart at a time, in page order, with a frame between them: drawn together, every chart
-// waits for all of them, and a reader waits longer for the first.
-async function kurskDrawAll() {
-  for (const el of document.querySelectorAll('div.__CHART_CLASS__[data-spec-id]')) {
-    const spec = JSON.parse(document.getElementById(el.dataset.specId).textContent);
-    try {
-      const result = await vegaEmbed(el, spec, {actions: false, renderer: 'svg'});
-      el.kurskView = result.view;
-      kurskAccessible(el);
-      el.dataset.rendered = 'true';
-      // For make bench: when the first chart on the page was drawn.
-      window.kurskFirstChartMs = window.kurskFirstChartMs || performance.now();
-    } catch (err) {
-      el.dataset.rendered = 'error';
-      console.error('chart ' + el.id + ' failed to render', err);
-    }
-    await new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
-  }
-}
-if (document.readyState === 'loading') {
-  document.addEventListener('DOMContentLoaded', kurskDrawAll);
-} else {
-  kurskDrawAll();
-}
-""".replace("__CHART_CLASS__", CHART_CLASS)
+# The script that draws a page's charts; its __CHART_CLASS__ names the charts' containers.
+LOADER = Path(__file__).with_name("loader.js")
+
+
+def _loader() -> str:
+    return LOADER.read_text(encoding="utf-8").replace("__CHART_CLASS__", CHART_CLASS)
 
 
 def bundle_stamp() -> str:
     """The chart script's first line: names what it was built from (vl-convert, Vega-Lite and
     the loader), so a rebuild can keep an up-to-date script without bundling it again."""
-    parts = (vlc.__version__, VEGALITE_VERSION, _LOADER)
+    parts = (vlc.__version__, VEGALITE_VERSION, _loader())
     digest = hashlib.sha256("\0".join(parts).encode()).hexdigest()[:16]
     return f"/* kursk-edition chart script {digest} */\n"
 
@@ -105,7 +54,7 @@ def bundle_stamp() -> str:
 @functools.cache
 def javascript_bundle() -> str:
     """The one script every chart page loads: Vega, Vega-Lite, vega-embed and our loader."""
-    return vlc.javascript_bundle(snippet=_LOADER, vl_version=VEGALITE_VERSION)
+    return vlc.javascript_bundle(snippet=_loader(), vl_version=VEGALITE_VERSION)
 
 
 def spec_digest(spec: dict[str, Any]) -> str:
@@ -222,37 +171,9 @@ def data_table_html(spec: dict[str, Any]) -> str:
     return "".join(parts)
 
 
-# Vega specs compiled ahead, by the digest of their Vega-Lite spec (see chart_outputs).
-_COMPILED: dict[str, dict[str, Any]] = {}
-
-
 def vega_spec(spec: dict[str, Any]) -> dict[str, Any]:
     """The Vega-Lite spec compiled to Vega, so the reader's browser skips that step."""
-    compiled = _COMPILED.get(spec_digest(spec))
-    if compiled is None:
-        compiled = vlc.vegalite_to_vega(spec, vl_version=VEGALITE_VERSION)
-    return compiled
-
-
-def chart_outputs(notebook: Any) -> dict[str, dict[str, Any]]:
-    """Every chart (Vega-Lite spec) an executed notebook outputs, by spec digest.
-
-    The ahead-of-time runner (kursk_edition.ahead) has them compiled to Vega in a process of its
-    own while Sphinx reads; the Sphinx side then :func:`remember_compiled` them instead of
-    compiling while it writes.
-    """
-    found = {}
-    for cell in notebook.cells:
-        for output in cell.get("outputs", []):
-            # Glued charts carry the type behind a prefix: application/papermill.record/...
-            for mime_type, spec in output.get("data", {}).items():
-                if mime_type.endswith(MIME_TYPE) and isinstance(spec, dict):
-                    found[spec_digest(spec)] = spec
-    return found
-
-
-def remember_compiled(compiled: dict[str, dict[str, Any]]) -> None:
-    _COMPILED.update(compiled)
+    return vlc.vegalite_to_vega(spec, vl_version=VEGALITE_VERSION)
 
 
 def chart_html(spec: dict[str, Any]) -> str:

@@ -19,9 +19,10 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
-from kursk_edition import DATA, palette
-from kursk_edition.hindsight import EVENT_CATEGORIES, load_events, load_places
-from kursk_edition.registry import source_title
+from kursk_edition import DATA
+from kursk_edition.charts import palette
+from kursk_edition.record.bibliography import source_title
+from kursk_edition.record.datasets import EVENT_CATEGORIES, load_events, load_places
 
 BASEMAP = DATA / "basemap" / "countries.topo.json"
 BASEMAP_OBJECT = "countries"

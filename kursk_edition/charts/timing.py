@@ -1,4 +1,4 @@
-"""Altair charts for the timing model (``kursk_edition.timing``).
+"""Altair charts for the timing model (``kursk_edition.models.timing``).
 
 ``interactive_chart()`` works in static HTML with no kernel: its sliders are Vega-Lite params
 that pick one row of a grid precomputed by the Python model. Each grid row holds one parameter
@@ -17,8 +17,9 @@ from typing import Any
 
 import altair as alt
 
-from . import palette
-from . import timing as tm
+from kursk_edition.charts import palette
+from kursk_edition.models import timing as tm
+from kursk_edition.models.timing import DEFAULTS, TimingParams
 
 # Grid axes, integer-coded so slider values and keys compare exactly in Vega expressions.
 FAILED_CODE = round(tm.FAILED_POSITION * 100)
@@ -51,19 +52,18 @@ def _code(name: str, value: float) -> int:
 
 
 def _grid_values(name: str) -> list[float]:
-    return tm.sweep_values(tm.PARAMS[name])
+    return tm.PARAMS[name].sweep()
 
 
-def grid_row(**values: Any) -> dict[str, Any]:
+def grid_row(p: TimingParams) -> dict[str, Any]:
     """One data row: grid keys, coded positions and the window boundaries for these params."""
-    p = tm.check_params(**values)
-    positions, broke = tm.position_curve(**p)
+    positions, broke = tm.position_curve(p)
     win = tm.classify_windows(positions)
     codes = [FAILED_CODE if b else round(v * 100) for v, b in zip(positions, broke, strict=True)]
     return {
-        "r": _code("reserve_pct", p["reserve_pct"]),
-        "d": _code("deliveries", p["deliveries"]),
-        "s": _code("stall", p["stall"]),
+        "r": _code("reserve_pct", p.reserve_pct),
+        "d": _code("deliveries", p.deliveries),
+        "s": _code("stall", p.stall),
         "v": codes,
         "e": len(win.early),  # months with index < e are early
         "l": tm.N_MONTHS - len(win.late),  # months with index >= l are late
@@ -73,7 +73,7 @@ def grid_row(**values: Any) -> dict[str, Any]:
 def grid_rows() -> list[dict[str, Any]]:
     """Every slider combination (other parameters at their defaults)."""
     return [
-        grid_row(reserve_pct=r, deliveries=d, stall=s)
+        grid_row(TimingParams(reserve_pct=r, deliveries=d, stall=s))
         for r in _grid_values("reserve_pct")
         for d in _grid_values("deliveries")
         for s in _grid_values("stall")
@@ -201,21 +201,20 @@ def interactive_chart() -> alt.LayerChart:
     return _decode_transforms(chart.transform_filter(match)).add_params(*sliders.values())
 
 
-def static_chart(**values: Any) -> alt.LayerChart:
+def static_chart(p: TimingParams = DEFAULTS) -> alt.LayerChart:
     """The same chart at fixed parameter values (defaults unless given), without sliders."""
-    p = tm.check_params(**values)
     subtitle = (
-        f"Kursk reserve {p['reserve_pct']:.0f}%, deliveries x{p['deliveries']:.2f} of 2024, "
-        f"Kremlin stalling {p['stall']:g}; other assumptions at defaults."
+        f"Kursk reserve {p.reserve_pct:.0f}%, deliveries x{p.deliveries:.2f} of 2024, "
+        f"Kremlin stalling {p.stall:g}; other assumptions at defaults."
     )
-    chart = _curve_layers([grid_row(**p)], str(int(p["talks_open"])), _title(subtitle))
+    chart = _curve_layers([grid_row(p)], str(int(p.talks_open)), _title(subtitle))
     return _decode_transforms(chart)
 
 
-def scenarios_chart(**values: Any) -> alt.HConcatChart:
+def scenarios_chart(p: TimingParams = DEFAULTS) -> alt.HConcatChart:
     """Three panels at the same assumptions: early talks, the middle ground, late talks."""
-    traj = tm.simulate(**values)
-    win = tm.windows(**traj.params)
+    traj = tm.simulate(p)
+    win = tm.windows(p)
     picks = [
         ("Early talks", win.best_early),
         ("Middle ground", win.worst_month),
@@ -272,7 +271,7 @@ def scenarios_chart(**values: Any) -> alt.HConcatChart:
             .encode(x="t:Q", tooltip=["what:N"])
         )
         floor = (
-            alt.Chart(alt.Data(values=[{"y": traj.params["threshold"]}]))
+            alt.Chart(alt.Data(values=[{"y": p.threshold}]))
             .mark_rule(color=palette.VERMILION, strokeDash=[2, 2])
             .encode(y="y:Q")
         )
@@ -295,9 +294,9 @@ def scenarios_chart(**values: Any) -> alt.HConcatChart:
     )
 
 
-def sensitivity_chart(**values: Any) -> alt.LayerChart:
+def sensitivity_chart(p: TimingParams = DEFAULTS) -> alt.LayerChart:
     """Range of the worst opening month as each assumption sweeps its declared range."""
-    rows = tm.sensitivity(**values)
+    rows = tm.sensitivity(p)
     order = [r.label for r in rows]
     spans = [
         {"label": r.label, "lo": min(r.worst_months), "hi": max(r.worst_months), "shift": r.shift}

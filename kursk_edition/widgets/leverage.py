@@ -1,6 +1,6 @@
 """ipywidgets panel for the leverage model, driven by Python callbacks (needs a live kernel).
 
-The kernel-free version is :func:`kursk_edition.leverage_chart.interactive_chart`; this panel
+The kernel-free version is :func:`kursk_edition.charts.leverage.interactive_chart`; this panel
 adds the Donbas-cost slider and recomputes with the Python model itself.
 """
 
@@ -13,15 +13,17 @@ import ipywidgets as widgets
 from IPython import get_ipython
 from IPython.display import display
 
-from .charts import in_book_build
-from .leverage import (
+from kursk_edition.charts.leverage import static_chart
+from kursk_edition.charts.render import in_book_build
+from kursk_edition.models.leverage import (
+    DEFAULTS,
     PARAMS,
     TALKS_PARAMS,
+    LeverageParams,
     SettlementOutcome,
     day_to_date,
     leverage_at_settlement,
 )
-from .leverage_chart import static_chart
 
 PANEL_SLIDERS = ("talks_start", "talks_length", "rate1", "reinforcement", "donbas_exchange")
 
@@ -72,8 +74,8 @@ def format_readout(outcome: SettlementOutcome) -> str:
 class LeveragePanel(widgets.VBox):
     """Sliders, a readout and a chart. ``sliders[name].value = x`` updates ``readout.value``."""
 
-    def __init__(self, **params: float) -> None:
-        self.fixed = dict(params)
+    def __init__(self, fixed: LeverageParams = DEFAULTS) -> None:
+        self.fixed = fixed
         self.sliders = {name: _make_slider(name) for name in PANEL_SLIDERS}
         self.readout = widgets.HTML()
         self.chart_output = widgets.Output()
@@ -90,19 +92,19 @@ class LeveragePanel(widgets.VBox):
     def _on_change(self, _change: dict[str, Any]) -> None:
         self.update()
 
-    def current_params(self) -> dict[str, float]:
+    def current_params(self) -> LeverageParams:
         """Model parameters: fixed ones plus the model sliders (not the talks sliders)."""
         chosen = {n: float(s.value) for n, s in self.sliders.items() if n in PARAMS}
-        return {**self.fixed, **chosen}
+        return self.fixed.replace(**chosen)
 
     def update(self) -> None:
         """Recompute the outcome, the readout and the chart from the slider values."""
         start = float(self.sliders["talks_start"].value)
         length = float(self.sliders["talks_length"].value)
         params = self.current_params()
-        self.outcome = leverage_at_settlement(start, length, **params)
+        self.outcome = leverage_at_settlement(start, length, params)
         self.readout.value = format_readout(self.outcome)
-        self.chart = static_chart(talks=(start, length), **params)
+        self.chart = static_chart(talks=(start, length), params=params)
         if get_ipython() is None:  # no kernel (tests, scripts): nothing can show the chart
             return
         with self.chart_output:
@@ -110,9 +112,9 @@ class LeveragePanel(widgets.VBox):
             display(self.chart)
 
 
-def leverage_panel(**params: float) -> LeveragePanel:
-    """Build the panel; ``params`` fix model parameters that have no slider."""
-    return LeveragePanel(**params)
+def leverage_panel(fixed: LeverageParams = DEFAULTS) -> LeveragePanel:
+    """Build the panel; ``fixed`` sets the model parameters that have no slider."""
+    return LeveragePanel(fixed)
 
 
 def live_panel() -> LeveragePanel | None:

@@ -7,18 +7,19 @@ from typing import Any
 import ipywidgets as widgets
 from IPython.display import clear_output, display
 
-from . import timing as tm
-from .charts import in_book_build
-from .timing_chart import static_chart
+from kursk_edition.charts.render import in_book_build
+from kursk_edition.charts.timing import static_chart
+from kursk_edition.models import timing as tm
+from kursk_edition.models.timing import TimingParams
 
 SLIDERS = ("talks_open", "reserve_pct", "deliveries", "stall")
 
 
-def readout_html(**values: Any) -> str:
+def readout_html(p: TimingParams) -> str:
     """Key numbers for one parameter set, as a short HTML paragraph."""
-    traj = tm.simulate(**values)
-    win = tm.windows(**traj.params)
-    out = tm.outcome(traj, int(traj.params["talks_open"]))
+    traj = tm.simulate(p)
+    win = tm.windows(p)
+    out = tm.outcome(traj, int(p.talks_open))
 
     def best(month: int | None) -> str:
         return "none" if month is None else tm.month_name(month)
@@ -75,17 +76,17 @@ class TimingPanel(widgets.VBox):
             slider.observe(self.refresh, names="value")
         self.refresh()
 
-    def values(self) -> dict[str, float]:
-        """Current slider values, by model parameter name."""
-        return {name: slider.value for name, slider in self.sliders.items()}
+    def values(self) -> TimingParams:
+        """The model's parameters: the sliders' values, the rest at their defaults."""
+        return TimingParams.of({name: slider.value for name, slider in self.sliders.items()})
 
     def refresh(self, change: dict[str, Any] | None = None) -> None:
         """Recompute the readout and redraw the chart (the ``observe`` callback)."""
         values = self.values()
-        self.readout.value = readout_html(**values)
+        self.readout.value = readout_html(values)
         with self.chart_output:
             clear_output(wait=True)
-            display(static_chart(**values))
+            display(static_chart(values))
 
 
 def timing_panel() -> TimingPanel:

@@ -40,11 +40,10 @@ Equations (t = month index, all quantities dimensionless):
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
-from .params import Param, check_all
+from .params import Param, Parameters, parameter
 
 START_YEAR, START_MONTH = 2024, 8
 N_MONTHS = 29  # 2024-08 .. 2026-12 inclusive
@@ -84,172 +83,158 @@ MONTHS: list[str] = [month_label(i) for i in range(N_MONTHS)]
 
 _ASSUMED = "Illustrative assumption; the article gives no number."
 
-PARAMS: dict[str, Param] = {
-    p.name: p
-    for p in [
-        Param(
-            "talks_open",
-            "Talks open (months after Aug 2024)",
-            "month index",
-            0,
-            N_MONTHS - 1,
-            6,
-            1,
-            "The reader's choice of opening month (¶8 weighs early against late talks); "
-            "it does not change the curve, only the highlighted month.",
-        ),
-        Param(
-            "peak_month",
-            "Peak of Russia's advantage (months after Aug 2024)",
-            "month index",
-            4,
-            16,
-            8,
-            1,
-            "¶8: Russian advantages keep building through early 2025; month 8 is 2025-04.",
-        ),
-        Param(
-            "start_advantage",
-            "Russia's advantage in Aug 2024 (share of its peak)",
-            "share of peak",
-            0.0,
-            0.8,
-            0.5,
-            0.1,
-            "¶5: Russia was already gaining ground in Donbas, so its edge starts above zero. "
-            + _ASSUMED,
-        ),
-        Param(
-            "rise_months",
-            "Build-up time of Russia's advantage",
-            "months",
-            2,
-            8,
-            3,
-            1,
-            "Width of the rising side of the bump. " + _ASSUMED,
-        ),
-        Param(
-            "fall_months",
-            "Decline time of Russia's advantage",
-            "months",
-            4,
-            18,
-            10,
-            1,
-            "¶8: the decline runs from late 2025 into 2026, so it is slower than the build-up. "
-            + _ASSUMED,
-        ),
-        Param(
-            "reserve_pct",
-            "Share of operational reserve committed to Kursk",
-            "%",
-            0,
-            100,
-            50,
-            10,
-            "¶5: the operational reserve was committed, stretching Ukraine further. "
-            "The share is not given; 50% is an illustrative assumption.",
-        ),
-        Param(
-            "deliveries",
-            "Partner deliveries (ammunition, interceptors)",
-            "x 2024 level",
-            0.5,
-            1.5,
-            1.0,
-            0.25,
-            "¶9: regular deliveries of artillery ammunition and interceptors sustain the front. "
-            "1.0 = the 2024 level (illustrative baseline).",
-        ),
-        Param(
-            "stall",
-            "Kremlin stalling",
-            "extra months per month of fastest build-up",
-            0,
-            4,
-            2,
-            1,
-            "¶8: in early talks the Kremlin would likely move slowly while the situation "
-            "deteriorates. The size of the delay is an illustrative assumption.",
-        ),
-        Param(
-            "talks_months",
-            "Length of talks without stalling",
-            "months",
-            1,
-            12,
-            2,
-            1,
-            _ASSUMED,
-        ),
-        Param(
-            "wear",
-            "Monthly wear on staying power at Russia's peak",
-            "staying power / month",
-            0.01,
-            0.15,
-            0.05,
-            0.01,
-            "Scales how fast Russian pressure erodes the front (¶5: Ukraine was already short "
-            "of troops). " + _ASSUMED,
-        ),
-        Param(
-            "resupply",
-            "Monthly recovery at the 2024 delivery level",
-            "staying power / month",
-            0.0,
-            0.08,
-            0.03,
-            0.01,
-            _ASSUMED,
-        ),
-        Param(
-            "threshold",
-            "Staying power below which the front breaks",
-            "staying power",
-            0.1,
-            0.6,
-            0.3,
-            0.05,
-            "¶9: there is no leverage if the front is crumbling. The level is an illustrative "
-            "assumption.",
-        ),
-    ]
-}
 
-DEFAULTS: dict[str, float] = {name: p.default for name, p in PARAMS.items()}
+@dataclass(frozen=True)
+class TimingParams(Parameters):
+    """The timing model's parameters (the reader's choices and the model's assumptions)."""
+
+    talks_open: float = parameter(
+        "Talks open (months after Aug 2024)",
+        "month index",
+        0,
+        N_MONTHS - 1,
+        6,
+        1,
+        "The reader's choice of opening month (¶8 weighs early against late talks); "
+        "it does not change the curve, only the highlighted month.",
+    )
+    peak_month: float = parameter(
+        "Peak of Russia's advantage (months after Aug 2024)",
+        "month index",
+        4,
+        16,
+        8,
+        1,
+        "¶8: Russian advantages keep building through early 2025; month 8 is 2025-04.",
+    )
+    start_advantage: float = parameter(
+        "Russia's advantage in Aug 2024 (share of its peak)",
+        "share of peak",
+        0.0,
+        0.8,
+        0.5,
+        0.1,
+        "¶5: Russia was already gaining ground in Donbas, so its edge starts above zero. "
+        + _ASSUMED,
+    )
+    rise_months: float = parameter(
+        "Build-up time of Russia's advantage",
+        "months",
+        2,
+        8,
+        3,
+        1,
+        "Width of the rising side of the bump. " + _ASSUMED,
+    )
+    fall_months: float = parameter(
+        "Decline time of Russia's advantage",
+        "months",
+        4,
+        18,
+        10,
+        1,
+        "¶8: the decline runs from late 2025 into 2026, so it is slower than the build-up. "
+        + _ASSUMED,
+    )
+    reserve_pct: float = parameter(
+        "Share of operational reserve committed to Kursk",
+        "%",
+        0,
+        100,
+        50,
+        10,
+        "¶5: the operational reserve was committed, stretching Ukraine further. "
+        "The share is not given; 50% is an illustrative assumption.",
+    )
+    deliveries: float = parameter(
+        "Partner deliveries (ammunition, interceptors)",
+        "x 2024 level",
+        0.5,
+        1.5,
+        1.0,
+        0.25,
+        "¶9: regular deliveries of artillery ammunition and interceptors sustain the front. "
+        "1.0 = the 2024 level (illustrative baseline).",
+    )
+    stall: float = parameter(
+        "Kremlin stalling",
+        "extra months per month of fastest build-up",
+        0,
+        4,
+        2,
+        1,
+        "¶8: in early talks the Kremlin would likely move slowly while the situation "
+        "deteriorates. The size of the delay is an illustrative assumption.",
+    )
+    talks_months: float = parameter(
+        "Length of talks without stalling",
+        "months",
+        1,
+        12,
+        2,
+        1,
+        _ASSUMED,
+    )
+    wear: float = parameter(
+        "Monthly wear on staying power at Russia's peak",
+        "staying power / month",
+        0.01,
+        0.15,
+        0.05,
+        0.01,
+        "Scales how fast Russian pressure erodes the front (¶5: Ukraine was already short "
+        "of troops). " + _ASSUMED,
+    )
+    resupply: float = parameter(
+        "Monthly recovery at the 2024 delivery level",
+        "staying power / month",
+        0.0,
+        0.08,
+        0.03,
+        0.01,
+        _ASSUMED,
+    )
+    threshold: float = parameter(
+        "Staying power below which the front breaks",
+        "staying power",
+        0.1,
+        0.6,
+        0.3,
+        0.05,
+        "¶9: there is no leverage if the front is crumbling. The level is an illustrative "
+        "assumption.",
+    )
+
+
+PARAMS: dict[str, Param] = TimingParams.declared()
+
+DEFAULTS = TimingParams()
 # Parameters that shape the curve (talks_open only picks a month on it).
 CURVE_PARAMS: tuple[str, ...] = tuple(name for name in PARAMS if name != "talks_open")
 
 
-def check_params(**values: Any) -> dict[str, float]:
-    """Defaults filled in and every value range-checked (``ValueError`` names the parameter)."""
-    return check_all(PARAMS, values)
-
-
-def russian_advantage(p: dict[str, float], n: int = HORIZON) -> np.ndarray:
+def russian_advantage(p: TimingParams, n: int = HORIZON) -> np.ndarray:
     """Russia's relative advantage a(t) for months 0..n-1 (1 at the peak month)."""
     t = np.arange(n, dtype=float)
-    rising = t < p["peak_month"]
-    width = np.where(rising, p["rise_months"], p["fall_months"])
-    bump = np.exp(-(((t - p["peak_month"]) / width) ** 2))
+    rising = t < p.peak_month
+    width = np.where(rising, p.rise_months, p.fall_months)
+    bump = np.exp(-(((t - p.peak_month) / width) ** 2))
     # Before the peak the advantage builds from its August 2024 level; after it, it fades.
-    return np.where(rising, p["start_advantage"] + (1 - p["start_advantage"]) * bump, bump)
+    return np.where(rising, p.start_advantage + (1 - p.start_advantage) * bump, bump)
 
 
-def staying_power(p: dict[str, float], advantage: np.ndarray) -> np.ndarray:
+def staying_power(p: TimingParams, advantage: np.ndarray) -> np.ndarray:
     """Ukraine's staying power S(t), starting at 1 (August 2024) and capped at 1."""
-    strain = 1.0 + RESERVE_STRAIN * p["reserve_pct"] / 100.0
+    strain = 1.0 + RESERVE_STRAIN * p.reserve_pct / 100.0
     s = np.empty_like(advantage)
     s[0] = 1.0
     for t in range(1, len(advantage)):
-        change = p["resupply"] * p["deliveries"] - p["wear"] * advantage[t - 1] * strain
+        change = p.resupply * p.deliveries - p.wear * advantage[t - 1] * strain
         s[t] = min(1.0, s[t - 1] + change)
     return s
 
 
-def talks_progress(p: dict[str, float], advantage: np.ndarray) -> np.ndarray:
+def talks_progress(p: TimingParams, advantage: np.ndarray) -> np.ndarray:
     """Months of progress each calendar month of talks yields, 1 / (1 + stall * g(t)).
 
     g(t) is the month's growth in Russia's advantage relative to its fastest growth: the
@@ -258,14 +243,14 @@ def talks_progress(p: dict[str, float], advantage: np.ndarray) -> np.ndarray:
     growth = np.clip(np.diff(advantage, append=advantage[-1]), 0.0, None)
     fastest = growth.max()
     g = growth / fastest if fastest > 0 else growth
-    return 1.0 / (1.0 + p["stall"] * g)
+    return 1.0 / (1.0 + p.stall * g)
 
 
 @dataclass(frozen=True)
 class Trajectory:
     """Everything the model computes for one parameter set (arrays run over HORIZON months)."""
 
-    params: dict[str, float]
+    params: TimingParams
     advantage: np.ndarray
     staying: np.ndarray
     progress: np.ndarray
@@ -282,12 +267,11 @@ class Outcome:
     front_broke: bool
 
 
-def simulate(**values: Any) -> Trajectory:
-    """Run the model for one parameter set (keyword arguments override ``DEFAULTS``)."""
-    p = check_params(**values)
+def simulate(p: TimingParams = DEFAULTS) -> Trajectory:
+    """Run the model for one parameter set."""
     a = russian_advantage(p)
     s = staying_power(p, a)
-    below = np.flatnonzero(s < p["threshold"])
+    below = np.flatnonzero(s < p.threshold)
     return Trajectory(p, a, s, talks_progress(p, a), int(below[0]) if below.size else None)
 
 
@@ -296,7 +280,7 @@ def outcome(traj: Trajectory, open_month: int) -> Outcome:
     PARAMS["talks_open"].check(open_month)
     done = np.cumsum(traj.progress[open_month:])
     # Small tolerance so that, e.g., three full months of progress settle after exactly three.
-    reached = done >= traj.params["talks_months"] - 1e-9
+    reached = done >= traj.params.talks_months - 1e-9
     if not reached.any():  # cannot happen within the declared ranges; HORIZON covers them
         raise RuntimeError("talks did not settle within the simulated horizon")
     settle = open_month + 1 + int(np.argmax(reached))
@@ -305,10 +289,10 @@ def outcome(traj: Trajectory, open_month: int) -> Outcome:
     return Outcome(open_month, settle, position, broke)
 
 
-def position_curve(**values: Any) -> tuple[np.ndarray, np.ndarray]:
+def position_curve(p: TimingParams = DEFAULTS) -> tuple[np.ndarray, np.ndarray]:
     """Position and front-broke flag for every opening month 0..28: ``outcome`` for each month,
     computed for all of them at once (the charts' slider grid needs some 8,000 of these)."""
-    traj = simulate(**values)
+    traj = simulate(p)
     progress = traj.progress
     months = np.arange(N_MONTHS)
     # Row m holds progress[m:] and then zeros, so each row's running sum adds the same terms in
@@ -316,7 +300,7 @@ def position_curve(**values: Any) -> tuple[np.ndarray, np.ndarray]:
     rows = np.zeros((N_MONTHS, len(progress)))
     for m in months:
         rows[m, : len(progress) - m] = progress[m:]
-    reached = np.cumsum(rows, axis=1) >= traj.params["talks_months"] - 1e-9
+    reached = np.cumsum(rows, axis=1) >= p.talks_months - 1e-9
     if not reached.any(axis=1).all():  # as in outcome: cannot happen within the declared ranges
         raise RuntimeError("talks did not settle within the simulated horizon")
     settle = months + 1 + np.argmax(reached, axis=1)
@@ -397,9 +381,9 @@ def classify_windows(positions: np.ndarray) -> Windows:
     )
 
 
-def windows(**values: Any) -> Windows:
+def windows(p: TimingParams = DEFAULTS) -> Windows:
     """``classify_windows`` applied to the model's position curve."""
-    return classify_windows(position_curve(**values)[0])
+    return classify_windows(position_curve(p)[0])
 
 
 @dataclass(frozen=True)
@@ -419,29 +403,22 @@ class Sensitivity:
         return max(self.worst_months) - min(self.worst_months)
 
 
-def sweep_values(param: Param) -> list[float]:
-    """The parameter's range on its own step grid (both ends included)."""
-    count = int(round((param.high - param.low) / param.step)) + 1
-    return [round(param.low + i * param.step, 10) for i in range(count)]
-
-
-def sensitivity(**values: Any) -> list[Sensitivity]:
+def sensitivity(base: TimingParams = DEFAULTS) -> list[Sensitivity]:
     """One row per curve parameter, largest shift of the worst month first."""
-    base = check_params(**values)
-    default_worst = windows(**base).worst_month
+    default_worst = windows(base).worst_month
     rows = []
     for name in CURVE_PARAMS:
-        sweep = sweep_values(PARAMS[name])
-        worst = [windows(**{**base, name: v}).worst_month for v in sweep]
-        broke = [simulate(**{**base, name: v}).break_month is not None for v in sweep]
+        sweep = PARAMS[name].sweep()
+        worst = [windows(base.replace(**{name: v})).worst_month for v in sweep]
+        broke = [simulate(base.replace(**{name: v})).break_month is not None for v in sweep]
         rows.append(Sensitivity(name, PARAMS[name].label, sweep, worst, broke, default_worst))
     return sorted(rows, key=lambda r: -r.shift)
 
 
-def summary_numbers(**values: Any) -> dict[str, str]:
+def summary_numbers(p: TimingParams = DEFAULTS) -> dict[str, str]:
     """The numbers the chapter's prose quotes, as display strings, at the given assumptions."""
-    traj = simulate(**values)
-    positions, _ = position_curve(**traj.params)
+    traj = simulate(p)
+    positions, _ = position_curve(p)
     win = classify_windows(positions)
 
     def name(month: int | None) -> str:
@@ -450,7 +427,7 @@ def summary_numbers(**values: Any) -> dict[str, str]:
     def span(months: list[int]) -> str:
         return f"{month_name(months[0])} to {month_name(months[-1])}" if months else "none"
 
-    full_reserve = simulate(**{**traj.params, "reserve_pct": PARAMS["reserve_pct"].high})
+    full_reserve = simulate(p.replace(reserve_pct=PARAMS["reserve_pct"].high))
     return {
         "worst-month": name(win.worst_month),
         "worst-position": f"{positions[win.worst_month]:.2f}",
@@ -466,5 +443,5 @@ def summary_numbers(**values: Any) -> dict[str, str]:
         "early-window": span(win.early),
         "late-window": span(win.late),
         "full-reserve-break": name(full_reserve.break_month),
-        "top-sensitivity": sensitivity(**traj.params)[0].label.lower(),
+        "top-sensitivity": sensitivity(p)[0].label.lower(),
     }

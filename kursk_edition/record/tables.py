@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import math
 import re
 from collections.abc import Callable, Iterator, Sequence
@@ -11,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from kursk_edition.errors import DataError
+from kursk_edition.record.files import read_text
 
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -66,17 +68,19 @@ class Row:
 
 def read_rows(path: Path, columns: Sequence[str]) -> Iterator[Row]:
     """Rows of a CSV whose header is exactly ``columns`` (row 1 is the first after the header)."""
-    with path.open(newline="", encoding="utf-8") as handle:
-        reader = csv.DictReader(handle)
-        header = reader.fieldnames or []
-        for column in columns:
-            if column not in header:
-                raise DataError(path, column, "missing column", where="header")
-        for extra in (c for c in header if c not in columns):
-            raise DataError(
-                path, extra, f"unexpected column (expected {', '.join(columns)})", where="header"
-            )
+    reader = csv.DictReader(io.StringIO(read_text(path), newline=""))
+    header = reader.fieldnames or []
+    for column in columns:
+        if column not in header:
+            raise DataError(path, column, "missing column", where="header")
+    for extra in (c for c in header if c not in columns):
+        raise DataError(
+            path, extra, f"unexpected column (expected {', '.join(columns)})", where="header"
+        )
+    try:
         rows = list(reader)
+    except csv.Error as exc:
+        raise DataError(path, "(syntax)", str(exc), where=f"line {reader.line_num}") from None
     if not rows:
         raise DataError(path, columns[0], "no data rows", where="header")
     for number, cells in enumerate(rows, start=1):

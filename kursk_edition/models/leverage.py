@@ -4,7 +4,6 @@ Watling (¶4, ¶6) argues that the incursion is leverage only if Ukraine holds t
 sustained period, and only if Moscow cannot expect to drive it out while talks run. This module
 turns that argument into a small, inspectable model:
 
-* :func:`load_held_area` reads and validates ``data/kursk_held_area.csv`` (sourced estimates).
 * :func:`held_area` is the model of held area over time; :data:`PARAMS` declares its parameters.
 * :func:`leverage_at_settlement` scores a negotiation window against the model (the ¶6 test).
 * :func:`fit_recapture` fits the peak and the two recapture rates to the observed estimates.
@@ -32,15 +31,12 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from . import DATA
-from .params import Param, check_all
-from .tables import Row, load_table
+from .params import Param, Parameters, parameter
 
 EPOCH = date(2024, 8, 6)
 """Day 0 of the model: the first day of the Kursk incursion."""
@@ -48,144 +44,136 @@ EPOCH = date(2024, 8, 6)
 DAYS_PER_MONTH = 30.4375
 """Average month length (365.25 / 12) used to turn km²/month into km²/day."""
 
-HELD_AREA_CSV = DATA / "kursk_held_area.csv"
-COLUMNS = ("date", "km2", "claimant", "cite", "note")
 
 # Defaults of peak_km2, rate1 and rate2 are the least-squares fit to data/kursk_held_area.csv
 # (see fit_recapture), rounded to the slider steps, so the book opens on the fitted scenario.
-PARAMS: dict[str, Param] = {
-    p.name: p
-    for p in (
-        Param(
-            "peak_km2",
-            "Peak area held",
-            "km²",
-            800.0,
-            1500.0,
-            1220.0,
-            10.0,
-            "Claims of the peak run from 1,268 km² (Russian MoD, Jan 2025) to about 1,376 km² "
-            "(Ukrainian General Staff source, Nov 2024); the default is the least-squares fit.",
-        ),
-        Param(
-            "advance_tau_days",
-            "Advance time constant",
-            "days",
-            1.0,
-            20.0,
-            4.0,
-            0.5,
-            "Ukrainian claims reached about 1,000 km² by day 6 and about 1,300 km² by day 31: a "
-            "fast start that levels off, i.e. roughly 1 - exp(-t/4).",
-        ),
-        Param(
-            "counter_start_day",
-            "Counter-offensive starts (days after 6 Aug 2024)",
-            "days",
-            14.0,
-            120.0,
-            36.0,
-            1.0,
-            "Claims plateau at about 1,300 km² until 6 Sep 2024; the NYT reported a concerted "
-            "Russian counter-attack in the week before its mid/late-September update (day ~36 "
-            "= 11 Sep 2024).",
-        ),
-        Param(
-            "rate1",
-            "Recapture rate, phase 1",
-            "km²/month",
-            0.0,
-            600.0,
-            170.0,
-            10.0,
-            "Grinding phase from the counter-offensive to the March 2025 collapse; the default is "
-            "the least-squares fit (roughly 1,300 km² down to 400-500 km² over five months).",
-        ),
-        Param(
-            "break_day",
-            "Collapse begins (days after 6 Aug 2024)",
-            "days",
-            120.0,
-            300.0,
-            212.0,
-            1.0,
-            "ISW described the salient collapsing in the days after 5 March 2025 (day 212 = "
-            "6 Mar 2025); before that estimates fell slowly, after it by hundreds of km² a week.",
-        ),
-        Param(
-            "rate2",
-            "Recapture rate, phase 2",
-            "km²/month",
-            0.0,
-            1500.0,
-            450.0,
-            10.0,
-            "Collapse phase (about 400 km² on 20 Feb 2025 to about 110-140 km² by mid-March); "
-            "the default is the least-squares fit.",
-        ),
-        Param(
-            "reinforcement",
-            "Extra reinforcement (slows recapture by this share)",
-            "fraction",
-            0.0,
-            0.8,
-            0.0,
-            0.05,
-            "Counterfactual: 0 is history as fitted; 0.4 means Ukraine digs in and reinforces "
-            "enough that Russia retakes ground 40% more slowly. Capped at 0.8 because ¶6 expects "
-            "Russian artillery, EW, air defence and glide bombs to keep eroding any position.",
-        ),
-        Param(
-            "donbas_exchange",
-            "Donbas ground conceded per km² kept in Kursk",
-            "km²/km²",
-            0.0,
-            3.0,
-            1.0,
-            0.1,
-            "Illustrative, not sourced: ¶5 warns the reserve sent to Kursk is missing in Donbas. "
-            "1.0 means each extra km² kept in Kursk costs one km² elsewhere.",
-        ),
-        Param(
-            "expectation_discount",
-            "Value kept when Moscow expects to retake it during talks",
-            "fraction",
-            0.0,
-            1.0,
-            0.5,
-            0.05,
-            "Illustrative, not sourced: ¶6 says the ground is no lever if Putin believes he can "
-            "retake it during talks; 0 applies that literally, 1 ignores it.",
-        ),
-    )
-}
+@dataclass(frozen=True)
+class LeverageParams(Parameters):
+    """The leverage model's parameters: the fitted history and the counterfactual levers."""
 
-TALKS_PARAMS: dict[str, Param] = {
-    p.name: p
-    for p in (
-        Param(
-            "talks_start",
-            "Talks start (days after 6 Aug 2024)",
-            "days",
-            0.0,
-            360.0,
-            95.0,
-            5.0,
-            "Any day from the incursion to mid-2025; the default (day 95 = 9 Nov 2024) is just "
-            "after the US presidential election of 5 Nov 2024 (day 91), which ¶4 has in mind.",
-        ),
-        Param(
-            "talks_length",
-            "Talks last",
-            "days",
-            0.0,
-            360.0,
-            90.0,
-            5.0,
-            "From a snap ceasefire (0) to a year of talks; ¶8 expects Moscow to drag talks out.",
-        ),
+    peak_km2: float = parameter(
+        "Peak area held",
+        "km²",
+        800.0,
+        1500.0,
+        1220.0,
+        10.0,
+        "Claims of the peak run from 1,268 km² (Russian MoD, Jan 2025) to about 1,376 km² "
+        "(Ukrainian General Staff source, Nov 2024); the default is the least-squares fit.",
     )
-}
+    advance_tau_days: float = parameter(
+        "Advance time constant",
+        "days",
+        1.0,
+        20.0,
+        4.0,
+        0.5,
+        "Ukrainian claims reached about 1,000 km² by day 6 and about 1,300 km² by day 31: a "
+        "fast start that levels off, i.e. roughly 1 - exp(-t/4).",
+    )
+    counter_start_day: float = parameter(
+        "Counter-offensive starts (days after 6 Aug 2024)",
+        "days",
+        14.0,
+        120.0,
+        36.0,
+        1.0,
+        "Claims plateau at about 1,300 km² until 6 Sep 2024; the NYT reported a concerted "
+        "Russian counter-attack in the week before its mid/late-September update (day ~36 "
+        "= 11 Sep 2024).",
+    )
+    rate1: float = parameter(
+        "Recapture rate, phase 1",
+        "km²/month",
+        0.0,
+        600.0,
+        170.0,
+        10.0,
+        "Grinding phase from the counter-offensive to the March 2025 collapse; the default is "
+        "the least-squares fit (roughly 1,300 km² down to 400-500 km² over five months).",
+    )
+    break_day: float = parameter(
+        "Collapse begins (days after 6 Aug 2024)",
+        "days",
+        120.0,
+        300.0,
+        212.0,
+        1.0,
+        "ISW described the salient collapsing in the days after 5 March 2025 (day 212 = "
+        "6 Mar 2025); before that estimates fell slowly, after it by hundreds of km² a week.",
+    )
+    rate2: float = parameter(
+        "Recapture rate, phase 2",
+        "km²/month",
+        0.0,
+        1500.0,
+        450.0,
+        10.0,
+        "Collapse phase (about 400 km² on 20 Feb 2025 to about 110-140 km² by mid-March); "
+        "the default is the least-squares fit.",
+    )
+    reinforcement: float = parameter(
+        "Extra reinforcement (slows recapture by this share)",
+        "fraction",
+        0.0,
+        0.8,
+        0.0,
+        0.05,
+        "Counterfactual: 0 is history as fitted; 0.4 means Ukraine digs in and reinforces "
+        "enough that Russia retakes ground 40% more slowly. Capped at 0.8 because ¶6 expects "
+        "Russian artillery, EW, air defence and glide bombs to keep eroding any position.",
+    )
+    donbas_exchange: float = parameter(
+        "Donbas ground conceded per km² kept in Kursk",
+        "km²/km²",
+        0.0,
+        3.0,
+        1.0,
+        0.1,
+        "Illustrative, not sourced: ¶5 warns the reserve sent to Kursk is missing in Donbas. "
+        "1.0 means each extra km² kept in Kursk costs one km² elsewhere.",
+    )
+    expectation_discount: float = parameter(
+        "Value kept when Moscow expects to retake it during talks",
+        "fraction",
+        0.0,
+        1.0,
+        0.5,
+        0.05,
+        "Illustrative, not sourced: ¶6 says the ground is no lever if Putin believes he can "
+        "retake it during talks; 0 applies that literally, 1 ignores it.",
+    )
+
+
+PARAMS: dict[str, Param] = LeverageParams.declared()
+
+
+@dataclass(frozen=True)
+class TalksWindow(Parameters):
+    """When talks open and how long they last (days after 6 Aug 2024)."""
+
+    talks_start: float = parameter(
+        "Talks start (days after 6 Aug 2024)",
+        "days",
+        0.0,
+        360.0,
+        95.0,
+        5.0,
+        "Any day from the incursion to mid-2025; the default (day 95 = 9 Nov 2024) is just "
+        "after the US presidential election of 5 Nov 2024 (day 91), which ¶4 has in mind.",
+    )
+    talks_length: float = parameter(
+        "Talks last",
+        "days",
+        0.0,
+        360.0,
+        90.0,
+        5.0,
+        "From a snap ceasefire (0) to a year of talks; ¶8 expects Moscow to drag talks out.",
+    )
+
+
+TALKS_PARAMS: dict[str, Param] = TalksWindow.declared()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -208,58 +196,11 @@ def day_to_date(day: float) -> date:
 
 
 # ---------------------------------------------------------------------------------------------
-# Data
-# ---------------------------------------------------------------------------------------------
-
-
-def load_held_area(
-    path: str | Path = HELD_AREA_CSV, bib_keys: set[str] | None = None
-) -> pd.DataFrame:
-    """Read and validate the held-area estimates.
-
-    Checks: exactly the columns ``date, km2, claimant, cite, note``; ``date`` is ``YYYY-MM-DD``
-    and not before 6 Aug 2024; ``km2`` is a finite number >= 0; ``claimant``, ``note`` and
-    ``cite`` are non-empty; ``cite`` is a key of ``bib_keys`` (by default, of the project's
-    ``references.bib``). The first problem raises :class:`DataError` naming the file,
-    ``row N`` (N = 1 for the first line after the header) and the column.
-
-    Returns a DataFrame sorted by date with columns ``date`` (datetime64), ``km2`` (float),
-    ``claimant``, ``cite``, ``note`` and ``day`` (days since 6 Aug 2024).
-    """
-    if bib_keys is None:
-        from .registry import load_bibliography
-
-        bib_keys = set(load_bibliography().entries)
-
-    def parse(row: Row) -> dict[str, Any]:
-        when = row.date("date")
-        if when < EPOCH:
-            raise row.error("date", f"{when} is before the incursion ({EPOCH})")
-        cite = row.keys("cite", bib_keys)
-        if len(cite) != 1:
-            raise row.error("cite", "expected exactly one cite key")
-        return {
-            "date": when.isoformat(),
-            "km2": row.number("km2", low=0),
-            "claimant": row.text("claimant"),
-            "cite": cite[0],
-            "note": row.text("note"),
-            "day": float((when - EPOCH).days),
-        }
-
-    frame = load_table(Path(path), COLUMNS, parse)
-    frame["date"] = pd.to_datetime(frame["date"])
-    return frame.sort_values(["date", "km2"], kind="stable").reset_index(drop=True)
-
-
-# ---------------------------------------------------------------------------------------------
 # Model
 # ---------------------------------------------------------------------------------------------
 
 
-def check_params(**params: float) -> dict[str, float]:
-    """Fill defaults and range-check model parameters; ``ValueError`` names any bad one."""
-    return check_all(PARAMS, params)
+DEFAULTS = LeverageParams()
 
 
 def _phase_months(day: np.ndarray, p: Mapping[str, float]) -> tuple[np.ndarray, np.ndarray]:
@@ -277,9 +218,9 @@ def _advance_share(day: np.ndarray, p: Mapping[str, float]) -> np.ndarray:
     return 1.0 - np.exp(-frozen / p["advance_tau_days"])
 
 
-def held_area(day: float | np.ndarray, **params: float) -> float | np.ndarray:
+def held_area(day: float | np.ndarray, params: LeverageParams = DEFAULTS) -> float | np.ndarray:
     """Area Ukraine holds (km²) on model day ``day`` (scalar or array), per the module formula."""
-    p = check_params(**params)
+    p = params.as_dict()
     t = np.asarray(day, dtype=float)
     m1, m2 = _phase_months(t, p)
     recaptured = (1.0 - p["reinforcement"]) * (p["rate1"] * m1 + p["rate2"] * m2)
@@ -288,15 +229,17 @@ def held_area(day: float | np.ndarray, **params: float) -> float | np.ndarray:
     return float(area) if area.ndim == 0 else area
 
 
-def gone_day(**params: float) -> float:
+def gone_day(params: LeverageParams = DEFAULTS) -> float:
     """Model day on which the held area reaches zero; ``math.inf`` if it never does."""
-    return _gone_day_unchecked(check_params(**params))
+    return _gone_day_unchecked(params.as_dict())
 
 
-def model_curve(days: Iterable[float] | None = None, **params: float) -> pd.DataFrame:
+def model_curve(
+    days: Iterable[float] | None = None, params: LeverageParams = DEFAULTS
+) -> pd.DataFrame:
     """Model held area on a day grid (default every 2 days to day 400) with calendar dates."""
     grid = np.arange(0.0, 401.0, 2.0) if days is None else np.asarray(list(days), dtype=float)
-    area = np.atleast_1d(held_area(grid, **params))
+    area = np.atleast_1d(held_area(grid, params))
     dates = pd.to_datetime([day_to_date(d) for d in grid])
     return pd.DataFrame({"day": grid, "date": dates, "km2": area})
 
@@ -328,7 +271,7 @@ class SettlementOutcome:
         return self.leverage
 
 
-def moscow_expected_day(talks_start: float, **params: float) -> float:
+def moscow_expected_day(talks_start: float, params: LeverageParams = DEFAULTS) -> float:
     """Day Moscow expects the salient to be gone, judged when talks open.
 
     Moscow extrapolates linearly: from ``max(talks_start, t_c)`` it removes the area held at
@@ -336,16 +279,16 @@ def moscow_expected_day(talks_start: float, **params: float) -> float:
     slowed by reinforcement. It does not foresee a later change of phase. A zero rate is floored
     at 1e-9 km²/month so the expectation is finite (about 10^12 days: "never").
     """
-    p = check_params(**params)
+    p = params
     s = float(talks_start)
-    rate = p["rate1"] if s < max(p["break_day"], p["counter_start_day"]) else p["rate2"]
-    rate = max((1.0 - p["reinforcement"]) * rate, 1e-9)
-    area = float(held_area(s, **p))
-    return max(s, p["counter_start_day"]) + area / rate * DAYS_PER_MONTH
+    rate = p.rate1 if s < max(p.break_day, p.counter_start_day) else p.rate2
+    rate = max((1.0 - p.reinforcement) * rate, 1e-9)
+    area = float(held_area(s, p))
+    return max(s, p.counter_start_day) + area / rate * DAYS_PER_MONTH
 
 
 def leverage_at_settlement(
-    talks_start: float | date, talks_length: float, **params: float
+    talks_start: float | date, talks_length: float, params: LeverageParams = DEFAULTS
 ) -> SettlementOutcome:
     """Score a negotiation window ``[talks_start, talks_start + talks_length]`` (days).
 
@@ -362,24 +305,24 @@ def leverage_at_settlement(
     """
     if isinstance(talks_start, date):
         talks_start = date_to_day(talks_start)
-    window = check_all(TALKS_PARAMS, {"talks_start": talks_start, "talks_length": talks_length})
-    p = check_params(**params)
-    s = window["talks_start"]
-    e = s + window["talks_length"]
-    area_end = float(held_area(e, **p))
-    expected = moscow_expected_day(s, **p)
+    window = TalksWindow(talks_start=talks_start, talks_length=talks_length)
+    p = params
+    s = window.talks_start
+    e = s + window.talks_length
+    area_end = float(held_area(e, p))
+    expected = moscow_expected_day(s, p)
     retakes_first = expected < e
-    discount = p["expectation_discount"] if retakes_first else 1.0
-    baseline_end = float(held_area(e, **{**p, "reinforcement": 0.0}))
+    discount = p.expectation_discount if retakes_first else 1.0
+    baseline_end = float(held_area(e, p.replace(reinforcement=0.0)))
     return SettlementOutcome(
-        leverage=area_end / p["peak_km2"] * discount,
-        area_at_start_km2=float(held_area(s, **p)),
+        leverage=area_end / p.peak_km2 * discount,
+        area_at_start_km2=float(held_area(s, p)),
         area_at_end_km2=area_end,
         talks_end_day=e,
         moscow_expected_day=expected,
         moscow_retakes_first=bool(retakes_first),
-        gone_day=gone_day(**p),
-        reserve_cost_km2=p["donbas_exchange"] * (area_end - baseline_end),
+        gone_day=gone_day(p),
+        reserve_cost_km2=p.donbas_exchange * (area_end - baseline_end),
     )
 
 
@@ -393,7 +336,8 @@ class FitResult:
     """Least-squares fit of the model to observed estimates."""
 
     params: dict[str, float]
-    """All model parameters, fitted ones replaced (unrounded)."""
+    """All model parameters, fitted ones replaced (unrounded, so possibly off the slider grid
+    or outside a slider's range: see ``notes``)."""
     fitted_names: tuple[str, ...]
     table: pd.DataFrame
     """One row per observation: date, day, claimant, cite, km2, fitted, residual."""
@@ -412,12 +356,16 @@ class FitResult:
 
 
 def fit_recapture(
-    observed: pd.DataFrame, *, fit_peak: bool = True, max_iter: int = 50, **fixed: float
+    observed: pd.DataFrame,
+    *,
+    fit_peak: bool = True,
+    max_iter: int = 50,
+    fixed: LeverageParams = DEFAULTS,
 ) -> FitResult:
     """Fit ``rate1``, ``rate2`` (and ``peak_km2`` if ``fit_peak``) by least squares.
 
     ``observed`` needs columns ``km2`` and either ``day`` or ``date``. All other parameters are
-    held at ``fixed`` (or their defaults); ``reinforcement`` is forced to 0 because the observed
+    held at ``fixed``; ``reinforcement`` is forced to 0 because the observed
     rates already include whatever Ukraine actually committed. Each estimate counts once, so
     where sources disagree the fit passes between them.
 
@@ -427,7 +375,7 @@ def fit_recapture(
     active, and repeat until the active set stops changing, keeping the best sum of squares seen.
     A negative rate is pinned at 0 and the rest re-solved.
     """
-    p = check_params(**{**fixed, "reinforcement": 0.0})
+    p = fixed.replace(reinforcement=0.0).as_dict()
     if "day" in observed:
         days = observed["day"].to_numpy(dtype=float)
     else:
@@ -520,15 +468,14 @@ def _gone_day_unchecked(p: Mapping[str, float]) -> float:
 
 
 def summary_numbers(
-    observed: pd.DataFrame | None = None, counterfactual_reinforcement: float = 0.4
+    observed: pd.DataFrame, counterfactual_reinforcement: float = 0.4
 ) -> dict[str, Any]:
     """The numbers the chapter's prose quotes: the fit, its end date, one counterfactual and one
     worked example of the ¶6 test at the default talks window."""
-    observed = load_held_area() if observed is None else observed
     fit = fit_recapture(observed)
-    counterfactual = {**fit.params, "reinforcement": counterfactual_reinforcement}
-    window = {name: p.default for name, p in TALKS_PARAMS.items()}
-    example = leverage_at_settlement(window["talks_start"], window["talks_length"])
+    counterfactual = LeverageParams.of(fit.params, reinforcement=counterfactual_reinforcement)
+    window = TalksWindow()
+    example = leverage_at_settlement(window.talks_start, window.talks_length)
 
     def when(day: float) -> str:
         return "never" if math.isinf(day) else f"{day_to_date(day):%-d %B %Y}"
@@ -542,9 +489,9 @@ def summary_numbers(
         "rmse": f"{fit.rmse:.0f}",
         "gone-date": when(fit.gone_day),
         "cf-share": f"{counterfactual_reinforcement:.0%}",
-        "cf-gone-date": when(gone_day(**counterfactual)),
-        "example-start": when(window["talks_start"]),
-        "example-end": when(window["talks_start"] + window["talks_length"]),
+        "cf-gone-date": when(gone_day(counterfactual)),
+        "example-start": when(window.talks_start),
+        "example-end": when(window.talks_start + window.talks_length),
         "example-area": f"{example.area_at_end_km2:,.0f}",
         "example-leverage": f"{example.leverage:.2f}",
         "example-retakes-first": "yes" if example.moscow_retakes_first else "no",

@@ -104,13 +104,36 @@ def frame_table(frame: Any, formats: Mapping[str, str]) -> str:
     return "\n".join(lines)
 
 
+def _filter_form(present_verdicts: list[str], present_topics: list[str]) -> str:
+    """The scorecard's filter (HTML), offering only verdicts and topics that have entries."""
+    import html
+
+    def options(name: str, label: str, values: list[str]) -> str:
+        items = "".join(
+            f'<option value="{name}-{html.escape(slug)}">{html.escape(value)}</option>'
+            for value, slug in ((v, v.replace(" ", "-")) for v in values)
+        )
+        return (
+            f'<label>{label.capitalize()} <select id="scorecard-{name}">'
+            f'<option value="">all {label}s</option>{items}</select></label>'
+        )
+
+    return (
+        '<form class="scorecard-filter" aria-label="Filter the scorecard">'
+        + options("verdict", "verdict", present_verdicts)
+        + options("topic", "topic", present_topics)
+        + '<output id="scorecard-count" aria-live="polite"></output></form>'
+    )
+
+
 def scorecard_entries() -> Any:
-    """One entry per assessed claim: claim and ¶ link, verdict, evidence and reasoning.
+    """One entry per assessed claim: claim and ¶ link, verdict, evidence and reasoning, and for
+    a recommendation what followed.
 
     The HTML version is a filterable list (by verdict and topic); print gets a table instead.
     """
     from kursk_edition.record.registry import registry
-    from kursk_edition.record.scorecard import scorecard, slug
+    from kursk_edition.record.scorecard import TOPICS, VERDICTS, scorecard, slug
 
     card, reg = scorecard(), registry()
     claims = {c.id: (p.number, p.id, c.text) for p in reg.paragraphs for c in p.claims}
@@ -119,27 +142,50 @@ def scorecard_entries() -> Any:
         number, pid, text = claims[a.claim]
         cites = ",".join(a.cite)
         claim, reasoning = markdown_text(text), markdown_text(a.reasoning)
+        followed = f" **What followed.** {markdown_text(a.followed)}" if a.followed else ""
         html.append(
             f":::{{container}} scorecard-entry verdict-{slug(a.verdict)} topic-{slug(a.topic)}\n"
-            f"**{a.claim}** · {{ref}}`¶{number} <{pid}>` · *{a.topic}*\n\n"
-            f"> {claim}\n\n"
+            f"**{claim}**\n\n"
+            f"{a.kind.capitalize()} {a.claim} · {{ref}}`¶{number} <{pid}>` · *{a.topic}*\n\n"
             f"**Verdict: {a.verdict}** (evidence as of {a.as_of:%-d %B %Y}). {reasoning} "
-            f"{{cite:p}}`{cites}`\n:::\n"
+            f"{{cite:p}}`{cites}`{followed}\n:::\n"
         )
         rows.append(
-            f"* - {{ref}}`¶{number} <{pid}>` {a.claim}: {claim}\n"
-            f"  - {a.verdict}\n  - {a.as_of:%Y-%m-%d}\n  - {reasoning} {{cite:p}}`{cites}`"
+            f"* - {{ref}}`¶{number} <{pid}>` {a.claim} ({a.kind}): {claim}\n"
+            f"  - {a.verdict}\n  - {a.as_of:%Y-%m-%d}\n"
+            f"  - {reasoning} {{cite:p}}`{cites}`{followed}"
         )
+    verdicts = [v for v in VERDICTS if any(a.verdict == v for a in card.assessments)]
+    topics = [t for t in TOPICS if any(a.topic == t for a in card.assessments)]
     table = (
-        "```{list-table} The forecasts in the article and how they fared\n"
+        "```{list-table} The forecasts and recommendations in the article and how they fared\n"
         ":header-rows: 1\n:class: longtable\n:widths: 28 12 11 49\n\n"
-        "* - Forecast (¶)\n  - Verdict\n  - As of\n  - Reasoning and evidence\n"
+        "* - Claim (¶)\n  - Verdict\n  - As of\n  - Reasoning and evidence\n"
         + "\n".join(rows)
         + "\n```\n"
     )
+    form = "```{raw} html\n" + _filter_form(verdicts, topics) + "\n```\n\n"
     return markdown(
-        "::::{only} html\n" + "\n".join(html) + "::::\n\n::::{only} latex\n" + table + "::::\n"
+        "::::{only} html\n"
+        + form
+        + "\n".join(html)
+        + "::::\n\n::::{only} latex\n"
+        + table
+        + "::::\n"
     )
+
+
+def updates_log() -> Any:
+    """The updates and corrections page: every change to the record, newest first."""
+    from kursk_edition.record.updates import load_updates
+
+    lines = []
+    for entry in load_updates():
+        lines.append(
+            f"**{entry.date:%-d %B %Y} · {entry.kind} · {markdown_text(entry.where)}.** "
+            f"{markdown_text(entry.what)} *Why:* {markdown_text(entry.why)}\n"
+        )
+    return markdown("\n".join(lines))
 
 
 # ---------------------------------------------------------------------------------------------

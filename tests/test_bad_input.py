@@ -221,6 +221,42 @@ CASES = [
         insert_line("references.bib", b"% r\xe9sum\xe9"),
         r"references\.bib \[line \d+\]: field '\(encoding\)': not valid UTF-8",
     ),
+    # The source policy
+    (
+        "bib-url-under-two-keys",
+        append(
+            "references.bib",
+            "\n@misc{twin2024,\n  title = {Twin},\n  year = {2024},\n  url = "
+            "{https://www1.project-syndicate.org/commentary/ukraine-kursk-gambit-leverage-for-"
+            "talks-end-to-war-by-samuel-charap-and-charles-a-kupchan-2024-09/},\n"
+            "  urldate = {2026-11-25}\n}\n",
+        ),
+        r"references\.bib \[twin2024\]: field 'url': the same page as entry 'charap2024kursk'",
+    ),
+    (
+        "bib-bare-ip-host",
+        replace("references.bib", "https://www1.project-syndicate.org/", "http://192.0.2.7/", 1),
+        r"references\.bib \[charap2024kursk\]: field 'url': a bare IP address",
+    ),
+    (
+        "bib-staging-host",
+        replace("references.bib", "www1.project-syndicate.org", "staging.project-syndicate.org"),
+        r"references\.bib \[charap2024kursk\]: field 'url': a staging or CMS host",
+    ),
+    (
+        "bib-aggregator-host",
+        replace("references.bib", "www1.project-syndicate.org", "news.am1.news"),
+        r"references\.bib \[charap2024kursk\]: field 'url': a machine-written aggregator",
+    ),
+    (
+        "bib-copy-without-outlet",
+        replace(
+            "references.bib",
+            "note         = {Exact day unverified; a syndicated copy",
+            "note         = {Read via the copy at example.org. Exact day unverified; a copy",
+        ),
+        r"references\.bib \[charap2024kursk\]: field 'publisher': a copy's entry must name",
+    ),
     # The tables
     (
         "held-area-negative",
@@ -292,12 +328,12 @@ CASES = [
     ),
     (
         "assessment-impossible-date",
-        replace("data/assessments.yml", 'as_of: "2025-04-26"', 'as_of: "2025-02-30"'),
+        replace("data/assessments.yml", 'as_of: "2025-12-10"', 'as_of: "2025-02-30"'),
         r"assessments\.yml \[p01-c3\]: field 'as_of'",
     ),
     (
         "assessment-after-cutoff",
-        replace("data/assessments.yml", 'as_of: "2025-04-26"', 'as_of: "2026-04-26"'),
+        replace("data/assessments.yml", 'as_of: "2025-12-10"', 'as_of: "2026-09-10"'),
         r"assessments\.yml \[p01-c3\]: field 'as_of': .* is after the cutoff",
     ),
     (
@@ -309,6 +345,38 @@ CASES = [
         "assessment-empty",
         write_bytes("data/assessments.yml", b"\n"),
         r"assessments\.yml: field '\(file\)': empty",
+    ),
+    (
+        "recommendation-on-forecast-scale",
+        replace("data/assessments.yml", "verdict: partly acted on", "verdict: partly borne out"),
+        r"assessments\.yml \[p09-c2\]: field 'verdict': 'partly borne out' is not on the "
+        r"recommendation scale",
+    ),
+    (
+        "forecast-with-followed",
+        replace(
+            "data/assessments.yml",
+            "  - claim: p01-c3\n    verdict: borne out\n",
+            "  - claim: p01-c3\n    verdict: borne out\n"
+            '    followed: "A forecast has nothing that followed from it."\n',
+        ),
+        r"assessments\.yml \[p01-c3\]: field 'followed': only for a recommendation",
+    ),
+    (
+        "event-after-cutoff",
+        append("data/events.csv", "2027-01-05,military,A future event,p01,isw2024kursk,x\n"),
+        r"events\.csv \[row \d+\]: field 'date': 2027-01-05 is after the scorecard's cutoff",
+    ),
+    # The updates log
+    (
+        "update-kind",
+        replace("data/updates.yml", "kind: correction", "kind: rumour"),
+        r"updates\.yml \[.+\]: field 'kind'",
+    ),
+    (
+        "update-impossible-date",
+        replace("data/updates.yml", 'date: "2026-12-01"', 'date: "2026-11-31"'),
+        r"updates\.yml \[.+\]: field 'date'",
     ),
     # The chapters
     (

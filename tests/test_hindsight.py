@@ -15,11 +15,21 @@ from kursk_edition.record import datasets, registry, scorecard
 from kursk_edition.record.bibliography import published
 
 
-def test_every_forecast_has_exactly_one_assessment() -> None:
+def test_every_forecast_and_recommendation_has_exactly_one_assessment() -> None:
     card = scorecard.load_scorecard()
-    forecasts = sorted(c.id for c in registry.registry().claims() if c.type == "forecast")
-    assert sorted(a.claim for a in card.assessments) == forecasts
-    assert all(a.verdict in scorecard.VERDICTS for a in card.assessments)
+    claims = registry.registry().claims()
+    scored = sorted(c.id for c in claims if c.type in ("forecast", "recommendation"))
+    assert sorted(a.claim for a in card.assessments) == scored
+    kinds = {c.id: c.type for c in claims}
+    for a in card.assessments:
+        assert a.verdict in scorecard.SCALES[kinds[a.claim]], a.claim
+        assert (a.followed is not None) == (kinds[a.claim] == "recommendation"), a.claim
+    assert {"forecast", "recommendation"} == {a.kind for a in card.assessments}
+
+
+def test_events_run_to_the_scorecards_cutoff() -> None:
+    cutoff = scorecard.load_scorecard().cutoff
+    assert datasets.load_events()["date"].max().date() <= cutoff
 
 
 def test_every_assessment_cites_a_source_dated_after_the_article() -> None:
@@ -142,7 +152,32 @@ def test_scorecard_filter_works_offline(site_url: str, probe) -> None:
     page.select_option("#scorecard-verdict", "")
     page.select_option("#scorecard-topic", "topic-aid")
     assert 0 < page.locator(".scorecard-entry:not([hidden])").count() < total
+    page.select_option("#scorecard-topic", "")
+    # Every option of both menus shows at least one entry: no empty filter options.
+    for menu in ("#scorecard-verdict", "#scorecard-topic"):
+        values = page.locator(f"{menu} option").evaluate_all("os => os.map(o => o.value)")
+        for value in filter(None, values):
+            page.select_option(menu, value)
+            assert page.locator(".scorecard-entry:not([hidden])").count() > 0, value
+        page.select_option(menu, "")
     assert probe.external == [] and probe.errors == []
+
+
+@pytest.mark.build
+def test_every_page_links_to_the_updates_page(html_dir: Path) -> None:
+    from kursk_edition.record.updates import load_updates
+
+    pages = [p for p in html_dir.rglob("*.html") if p.name not in {"index.html"}]
+    pages = [p for p in pages if "_static" not in p.relative_to(html_dir).parts]
+    for page in pages:
+        links = re.findall(
+            r'<p class="kursk-updates-link">\s*<a href="([^"]+)"', page.read_text("utf-8")
+        )
+        assert links, page.relative_to(html_dir)
+        assert (page.parent / links[0]).resolve() == (html_dir / "chapters" / "updates.html")
+    log = (html_dir / "chapters" / "updates.html").read_text(encoding="utf-8")
+    assert log.count(" · correction · ") + log.count(" · update · ") == len(load_updates())
+    assert "Found an error?" in log
 
 
 @pytest.mark.browser

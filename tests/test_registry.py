@@ -205,3 +205,24 @@ def test_count_substitutions_add_up() -> None:
     total = sum(int(counts[f"{chapter}_claims"]) for chapter in registry.CHAPTER_PARAGRAPHS)
     assert counts["edition_claims"] == str(total)
     assert counts["edition_paragraphs"] == "12"
+
+
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("https://www.reuters.com/world/europe/x", None),
+        ("https://understandingwar.org/backgrounder/x", None),
+        ("http://192.0.2.7/world/x", "bare IP"),
+        ("http://[2001:db8::1]/x", "bare IP"),
+        ("https://www.uawire.org:443/x", "explicit port"),
+        ("https://staging.example.org/x", "staging or CMS"),
+        ("https://cms.radio.example/x", "staging or CMS"),
+        ("https://am1.news/x", "aggregator"),
+        ("https://de.zxc.wiki/wiki/Kursk", "aggregator"),
+    ],
+)
+def test_the_source_policy_refuses_junk_hosts(url: str, problem: str | None) -> None:
+    from kursk_edition.record.bibliography import host_problem
+
+    found = host_problem(url)
+    assert (found is None) if problem is None else (problem in found)

@@ -64,14 +64,18 @@ def load_held_area(path: str | Path = HELD_AREA, bib_keys: set[str] | None = Non
     return frame.sort_values(["date", "km2"], kind="stable").reset_index(drop=True)
 
 
-def load_events(path: Path = EVENTS) -> pd.DataFrame:
-    """Dated events with a category, the ¶ ids they bear on, and cite keys."""
+def load_events(path: Path = EVENTS, cutoff: date | None = None) -> pd.DataFrame:
+    """Dated events with a category, the ¶ ids they bear on, and cite keys; none may be later
+    than ``cutoff`` (the scorecard's, which covers the events too)."""
     keys = set(load_bibliography().entries)
     paragraph_ids = {p.id for p in registry().paragraphs}
 
     def parse(row: Row) -> dict:
+        when = row.date("date")
+        if cutoff is not None and when > cutoff:
+            raise row.error("date", f"{when} is after the scorecard's cutoff {cutoff}")
         return {
-            "date": pd.Timestamp(row.date("date")),
+            "date": pd.Timestamp(when),
             "category": row.choice("category", EVENT_CATEGORIES),
             "title": row.text("title"),
             "paragraphs": row.keys("paragraphs", paragraph_ids, what="paragraph id"),

@@ -1,7 +1,10 @@
-"""The scorecard (``data/assessments.yml``): how each of the article's forecasts fared.
+"""The scorecard (``data/assessments.yml``): how the article's forecasts and recommendations fared.
 
-One assessment per forecast claim in the registry, each with a verdict from a fixed scale, the
-date of its newest evidence and at least one cited source dated after the article.
+One assessment per claim the registry types as a forecast or a recommendation. Forecasts get a
+verdict on one scale (borne out ... too early to tell); recommendations to Ukraine's partners
+get one on their own (acted on ... not acted on) and say what followed. Each entry gives the date
+of its newest evidence, no later than the one cutoff, and cites at least one source dated after
+the article.
 """
 
 from __future__ import annotations
@@ -20,7 +23,10 @@ from kursk_edition.record.files import load_yaml, pydantic_location
 from kursk_edition.record.registry import Registry, registry
 
 ASSESSMENTS = DATA / "assessments.yml"
-VERDICTS = ("borne out", "partly borne out", "not borne out", "too early to tell")
+FORECAST_VERDICTS = ("borne out", "partly borne out", "not borne out", "too early to tell")
+RECOMMENDATION_VERDICTS = ("acted on", "partly acted on", "not acted on")
+VERDICTS = FORECAST_VERDICTS + RECOMMENDATION_VERDICTS
+SCALES = {"forecast": FORECAST_VERDICTS, "recommendation": RECOMMENDATION_VERDICTS}
 TOPICS = ("military", "diplomacy", "aid", "industry", "politics")
 # The article appeared in August 2024 (day unverified); evidence must postdate that month.
 ARTICLE_MONTH_END = date(2024, 8, 31)
@@ -35,11 +41,25 @@ class Assessment(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
 
     claim: str = Field(pattern=r"^p(0[1-9]|1[0-2])-c[0-9]+$")
-    verdict: Literal["borne out", "partly borne out", "not borne out", "too early to tell"]
+    verdict: Literal[
+        "borne out",
+        "partly borne out",
+        "not borne out",
+        "too early to tell",
+        "acted on",
+        "partly acted on",
+        "not acted on",
+    ]
     as_of: date
     reasoning: str = Field(min_length=40)
+    followed: str | None = Field(default=None, min_length=20)
     topic: Literal["military", "diplomacy", "aid", "industry", "politics"]
     cite: list[str] = Field(min_length=1)
+
+    @property
+    def kind(self) -> str:
+        """ "forecast" or "recommendation", by the verdict's scale."""
+        return "recommendation" if self.verdict in RECOMMENDATION_VERDICTS else "forecast"
 
 
 class Scorecard(BaseModel):
@@ -49,6 +69,7 @@ class Scorecard(BaseModel):
     assessments: list[Assessment]
 
     def tally(self) -> dict[str, int]:
+        """How many entries have each verdict, forecasts' then recommendations'."""
         return {v: sum(a.verdict == v for a in self.assessments) for v in VERDICTS}
 
 
@@ -64,18 +85,33 @@ def load_scorecard(path: Path = ASSESSMENTS, reg: Registry | None = None) -> Sco
         where, field = pydantic_location(data, first["loc"], "assessments", "claim")
         raise DataError(path, field, first["msg"], where=where or None) from None
 
-    forecasts = [c.id for c in reg.claims() if c.type == "forecast"]
+    kinds = {c.id: c.type for c in reg.claims() if c.type in SCALES}
     seen: dict[str, int] = {}
     for a in card.assessments:
         seen[a.claim] = seen.get(a.claim, 0) + 1
-        if a.claim not in forecasts:
-            raise DataError(path, "claim", "is not a forecast claim in the registry", where=a.claim)
-    for claim in forecasts:
+        kind = kinds.get(a.claim)
+        if kind is None:
+            raise DataError(
+                path, "claim", "is not a forecast or recommendation in the registry", where=a.claim
+            )
+        if a.verdict not in SCALES[kind]:
+            raise DataError(
+                path,
+                "verdict",
+                f"{a.verdict!r} is not on the {kind} scale ({', '.join(SCALES[kind])})",
+                where=a.claim,
+            )
+        if (kind == "recommendation") != (a.followed is not None):
+            problem = (
+                "missing: say what followed" if a.followed is None else "only for a recommendation"
+            )
+            raise DataError(path, "followed", problem, where=a.claim)
+    for claim, kind in kinds.items():
         if seen.get(claim, 0) != 1:
             raise DataError(
                 path,
                 "claim",
-                f"forecast has {seen.get(claim, 0)} assessments; expected exactly 1",
+                f"{kind} has {seen.get(claim, 0)} assessments; expected exactly 1",
                 where=claim,
             )
 

@@ -20,6 +20,7 @@ from kursk_edition.record.bibliography import BIBLIOGRAPHY, load_bibliography
 from kursk_edition.record.files import load_yaml, read_text
 from kursk_edition.record.registry import REGISTRY, Registry, load_registry
 from kursk_edition.record.scorecard import load_scorecard
+from kursk_edition.record.updates import load_updates
 
 # {cite}`a,b`, {cite:p}`a`, {cite:t}`a` and friends in MyST prose.
 CITE_ROLE = re.compile(r"\{cite(?::[a-z]+)?\}`([^`]+)`")
@@ -107,8 +108,9 @@ def validate_record(root: Path = ROOT) -> Registry:
     load_bibliography()
     # Each file on its own first, so a missing or broken one is named as such.
     datasets.load_held_area()
-    datasets.load_events()
+    card = load_scorecard(reg=registry)
+    datasets.load_events(cutoff=card.cutoff)
     datasets.load_places()
-    load_scorecard(reg=registry)
+    load_updates()
     check_citations(registry, book_pages(root), data_citations())
     return registry

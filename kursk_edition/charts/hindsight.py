@@ -66,12 +66,10 @@ LABELS = {
     "Toretsk": "right",
     # Air bases: smaller labels, without the words "air base".
     "Kursk Khalino air base": "below-right",
-    "Lipetsk-2 air base": "right",
     "Voronezh Baltimor air base": "right",
     "Borisoglebsk air base": "right",
     "Savasleyka air base": "right",
     "Marinovka air base": "above",
-    "Morozovsk air base": "below",
 }
 SHORT_NAMES = {"Kursk Khalino air base": "Khalino", "Voronezh Baltimor air base": "Baltimor"}
 LABEL_STYLE = {  # position -> (align, baseline, dx, dy)

@@ -99,7 +99,7 @@ class LeverageParams(Parameters):
         300.0,
         212.0,
         1.0,
-        "ISW described the salient collapsing in the days after 5 March 2025 (day 212 = "
+        "Reports at the time described the salient collapsing after 5 March 2025 (day 212 = "
         "6 Mar 2025); before that estimates fell slowly, after it by hundreds of km² a week.",
     )
     rate2: float = parameter(

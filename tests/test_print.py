@@ -152,6 +152,17 @@ class TestPrintedBook:
         assert re.findall(r"(?<![\w/.-])---\S*", text) == []
         assert "\u2014Jack Watling" in text.replace("\u2014 ", "\u2014")
 
+    def test_no_date_or_proper_name_broken_at_a_line_end(self, pdf_path: Path) -> None:
+        # A line that ends in a hyphen after a capitalised word or a number: "Eu-" of
+        # "Europe", "2025-" of "2025-04-26". Addresses may break anywhere (xurl).
+        broken = [
+            line
+            for line in pdf_text(pdf_path).splitlines()
+            if re.search(r"(^|[\s(\[])[A-Z0-9][^\s/]*-$", line.rstrip())
+            and not re.search(r"https?:|www\.|/", line)
+        ]
+        assert broken == []
+
     def test_one_bibliography(self, pdf_path: Path) -> None:
         titles = re.findall(r">([^<]*)</item>", outline(pdf_path))
         assert [t for t in titles if "Bibliography" in t] == ["Bibliography"]

@@ -12,26 +12,7 @@ site=$root/_build/html        # what readers get
 pdf_name=kursk-edition.pdf
 export KURSK_BOOK_BUILD=1
 
-# The chapters' notebooks start executing in a process of their own at once, beside Sphinx,
-# which takes each run as it reaches the page (kursk_edition/ahead.py): kernels need not wait
-# the 2-3 s Sphinx takes to start. The runner is stopped, and its folder removed, on exit.
-ahead_pid=""
-pdfs_pid=""
-stop_ahead() {
-  if [ -n "$ahead_pid" ]; then kill "$ahead_pid" 2>/dev/null || true; fi
-  if [ -n "$pdfs_pid" ]; then kill "$pdfs_pid" 2>/dev/null || true; fi
-  rm -rf "$stage/_build/.kursk-ahead/${KURSK_AHEAD_TOKEN:-none}"
-}
-trap stop_ahead EXIT
-
 build() {
-  rm -rf "$stage/_build/.kursk-ahead"  # whatever an interrupted build left
-  KURSK_AHEAD_TOKEN="$(date +%s%N)-$$"
-  export KURSK_AHEAD_TOKEN
-  # Niced: Sphinx, which works on one core throughout, goes first; the runner has the rest.
-  nice -n 10 "$(dirname "$jupyter_book")/python" -m kursk_edition.ahead \
-    "$root" "$stage/_build/.jupyter_cache" &
-  ahead_pid=$!
   "$jupyter_book" build "$root" --path-output "$stage" -n -W --keep-going --builder "$1"
 }
 
@@ -87,11 +68,6 @@ case "${1:-}" in
     start_stamp pdf
     # A failed latexmk run can leave "All targets up-to-date" behind; start LaTeX clean.
     rm -rf "$stage/_build/latex"
-    # The chart figures (about 2.5 s of vl-convert) are made from the HTML build's doctrees
-    # while Sphinx starts (kursk_edition/chart_pdfs.py); the LaTeX writer makes any missing.
-    nice -n 10 "$(dirname "$jupyter_book")/python" -m kursk_edition.chart_pdfs \
-      "$stage/_build/.doctrees" "$stage/_build/latex" &
-    pdfs_pid=$!
     build pdflatex
     test -s "$stage/_build/latex/book.pdf"
     if grep -n "Missing character" "$stage/_build/latex/book.log"; then

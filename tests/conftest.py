@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-
-from kursk_edition.browser import CHROMIUM, CHROMIUM_ARGS, serve
+from browser import CHROMIUM, CHROMIUM_ARGS, serve
 
 ROOT = Path(__file__).resolve().parents[1]
 JUPYTER_BOOK = Path(sys.executable).with_name("jupyter-book")
@@ -35,15 +34,17 @@ def page_title(doc: str) -> str:
     raise AssertionError(f"{doc}.md has no level-1 heading")
 
 
-def run_build(out: Path, builder: str) -> subprocess.CompletedProcess[str]:
+def run_build(out: Path, builder: str, source: Path = ROOT) -> subprocess.CompletedProcess[str]:
     # A plain `jupyter-book build`, without the flag the Makefile exports: the extension must
     # make its kernels book-build kernels by itself (no live widgets, no CDN renderer).
     env = {k: v for k, v in os.environ.items() if k != "KURSK_BOOK_BUILD"}
+    if source != ROOT:  # a copy of the book builds with its own package and data
+        env["PYTHONPATH"] = str(source)
     return subprocess.run(
         [
             str(JUPYTER_BOOK),
             "build",
-            str(ROOT),
+            str(source),
             "--path-output",
             str(out),
             *STRICT,

@@ -6,7 +6,9 @@ from pathlib import Path
 
 from jupyter_cache import get_cache
 
-from kursk_edition import book, notebooks
+from kursk_edition.book import charts as book_charts
+from kursk_edition.book import notebooks
+from kursk_edition.charts import render
 
 CHAPTER = """---
 jupytext:
@@ -75,30 +77,29 @@ def test_prose_only_pages_are_not_stamped() -> None:
 
 def test_execution_inputs_cover_package_and_data() -> None:
     inputs = {p.relative_to(notebooks.ROOT).as_posix() for p in notebooks.execution_inputs()}
-    assert "kursk_edition/charts.py" in inputs
+    assert "kursk_edition/charts/render.py" in inputs
+    assert "kursk_edition/charts/loader.js" in inputs
     assert any(name.startswith("data/") for name in inputs)
 
 
 def test_chart_script_is_bundled_only_when_out_of_date(tmp_path: Path, monkeypatch) -> None:
     from types import SimpleNamespace
 
-    from kursk_edition import charts
-
     app = SimpleNamespace(outdir=str(tmp_path), builder=SimpleNamespace(format="html"))
     calls = []
-    monkeypatch.setattr(charts, "javascript_bundle", lambda: calls.append(1) or "bundle();")
-    book._write_chart_script(app, None)
-    target = tmp_path / "_static" / book.CHART_SCRIPT
-    assert target.read_text() == charts.bundle_stamp() + "bundle();"
-    book._write_chart_script(app, None)
+    monkeypatch.setattr(render, "javascript_bundle", lambda: calls.append(1) or "bundle();")
+    book_charts.write_chart_script(app, None)
+    target = tmp_path / "_static" / book_charts.CHART_SCRIPT
+    assert target.read_text() == render.bundle_stamp() + "bundle();"
+    book_charts.write_chart_script(app, None)
     assert len(calls) == 1
     target.write_text("/* kursk-edition chart script 0000000000000000 */\nold();")
-    book._write_chart_script(app, None)
+    book_charts.write_chart_script(app, None)
     assert len(calls) == 2 and target.read_text().endswith("bundle();")
 
 
 def test_math_images_list_their_glyphs_in_one_order() -> None:
-    from kursk_edition.book import canonical_math_svg
+    from kursk_edition.book.pages import canonical_math_svg
 
     glyphs = ["<path id='g1-0' d='M0 0Z'/>", "<use id='g2-0' xlink:href='#g1-0'/>", "<path d='x'/>"]
     body = "\n<g id='page1'>\n<use x='1' xlink:href='#g2-0'/>\n</g>\n</svg>"
@@ -109,40 +110,3 @@ def test_math_images_list_their_glyphs_in_one_order() -> None:
     assert canonical_math_svg(svg(glyphs)) == canonical_math_svg(svg(glyphs[::-1]))
     assert canonical_math_svg(svg(glyphs)).endswith(body)
     assert canonical_math_svg("<svg>no defs</svg>") == "<svg>no defs</svg>"
-
-
-def test_data_files_are_checked_again_only_when_what_they_depend_on_changes(
-    tmp_path: Path, monkeypatch
-) -> None:
-    import types
-
-    import pytest
-
-    from kursk_edition import data
-    from kursk_edition.errors import DataError
-
-    calls = []
-    monkeypatch.setattr(data, "validate_data_files", lambda reg: calls.append(reg))
-    app = types.SimpleNamespace(doctreedir=str(tmp_path / "doctrees"))
-    book._check_data_files(app, "reg")
-    book._check_data_files(app, "reg")
-    assert calls == ["reg"]  # the second build in the same folder skips the checks
-    monkeypatch.setattr(book, "data_files_key", lambda: "a changed data file")
-    book._check_data_files(app, "reg")
-    assert calls == ["reg", "reg"]
-
-    def broken(reg: object) -> None:
-        raise DataError(tmp_path / "x.csv", "km2", "not a number")
-
-    monkeypatch.setattr(data, "validate_data_files", broken)
-    monkeypatch.setattr(book, "data_files_key", lambda: "broken data")
-    with pytest.raises(DataError):
-        book._check_data_files(app, "reg")
-    with pytest.raises(DataError):  # a failure is never remembered as a pass
-        book._check_data_files(app, "reg")
-
-
-def test_the_key_covers_package_data_and_bibliography() -> None:
-    key = book.data_files_key()
-    assert key.startswith(notebooks.inputs_fingerprint())
-    assert len(key.split("-")) == 2

@@ -100,7 +100,7 @@ SEARCH_SCRIPTS = ("searchtools.js", "language_data.js", "searchindex.js")
 def test_pages_load_only_the_optional_assets_they_use(html_dir: Path) -> None:
     # Jupyter Book's default extensions add their files to every page; the extension keeps them
     # only where the page's body has markup that needs them.
-    from kursk_edition.book import OPTIONAL_ASSETS
+    from kursk_edition.book.pages import OPTIONAL_ASSETS
 
     kept = {group: [] for group in OPTIONAL_ASSETS}
     for page in html_dir.rglob("*.html"):

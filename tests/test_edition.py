@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, toc_files
 
-from kursk_edition import registry
+from kursk_edition.record import registry
+from kursk_edition.record.bibliography import load_bibliography
+from kursk_edition.record.validate import CITE_ROLE
 
 pytestmark = pytest.mark.build
 
@@ -40,7 +42,7 @@ def test_each_anchor_has_its_deep_link(html_dir: Path) -> None:
 
 def test_bibliography_lists_every_entry_with_its_url(html_dir: Path) -> None:
     page = unescape((html_dir / "chapters" / "bibliography.html").read_text(encoding="utf-8"))
-    entries = registry.load_bibliography().entries
+    entries = load_bibliography().entries
     missing = [key for key, entry in entries.items() if entry.fields["url"] not in page]
     assert missing == []
 
@@ -85,5 +87,5 @@ def test_commentary_is_substantial_and_sourced(pid: str) -> None:
     text = commentaries()[pid]
     prose = re.sub(r"\{cite:[pt]\}`[^`]+`", "", text)
     assert len(prose.split()) >= 150, pid
-    keys = {k.strip() for m in registry.CITE_ROLE.finditer(text) for k in m.group(1).split(",")}
+    keys = {k.strip() for m in CITE_ROLE.finditer(text) for k in m.group(1).split(",")}
     assert len(keys - {"watling2024kursk"}) >= 2, pid

@@ -7,9 +7,10 @@ from typing import Any
 
 import pytest
 
-from kursk_edition import charts, registry
-from kursk_edition import hindsight_charts as hc
-from kursk_edition.hindsight import load_events, load_places
+from kursk_edition.charts import hindsight as hc
+from kursk_edition.charts.render import chart_png
+from kursk_edition.record.bibliography import plain, source_title
+from kursk_edition.record.datasets import load_events, load_places
 
 BASEMAP_COUNTRIES = {
     "Ukraine",
@@ -95,7 +96,6 @@ def test_article_rule_is_marked_and_labelled(specs: dict[str, dict[str, Any]]) -
 def test_every_event_is_in_the_timeline_with_its_source_titles(
     specs: dict[str, dict[str, Any]],
 ) -> None:
-    titles = registry.source_titles()
     for spec in (specs["timeline"], specs["static"]):
         rows = timeline_points(spec)
         events = load_events()
@@ -104,7 +104,7 @@ def test_every_event_is_in_the_timeline_with_its_source_titles(
         for event in events.itertuples():
             row = by_key[(event.date.strftime("%Y-%m-%d"), event.title)]
             assert row["category"] == event.category
-            assert row["sources"] == "; ".join(titles[k] for k in event.cite)
+            assert row["sources"] == "; ".join(source_title(k) for k in event.cite)
             assert row["paragraphs"] == ", ".join(f"¶{int(p[1:])}" for p in event.paragraphs)
             assert "\\" not in row["sources"]  # BibTeX escapes resolved
 
@@ -117,7 +117,7 @@ def test_lanes_keep_close_events_apart() -> None:
 
 
 def test_source_titles_are_plain_text() -> None:
-    assert registry.plain(r"Biden \$2.5 billion, 5\% -- {NATO}") == "Biden $2.5 billion, 5% – NATO"
+    assert plain(r"Biden \$2.5 billion, 5\% -- {NATO}") == "Biden $2.5 billion, 5% – NATO"
 
 
 def test_every_place_is_on_the_map(specs: dict[str, dict[str, Any]]) -> None:
@@ -125,10 +125,9 @@ def test_every_place_is_on_the_map(specs: dict[str, dict[str, Any]]) -> None:
     rows = spec["datasets"][hc.PLACES_DATASET]
     places = load_places()
     assert [r["place"] for r in rows] == list(places["place"])
-    titles = registry.source_titles()
     for row, place in zip(rows, places.itertuples(), strict=True):
         assert (row["lat"], row["lon"]) == (place.lat, place.lon)
-        assert row["sources"] == "; ".join(titles[k] for k in place.cite)
+        assert row["sources"] == "; ".join(source_title(k) for k in place.cite)
     points = [
         layer
         for layer in spec["layer"]
@@ -174,5 +173,5 @@ def test_basemap_has_the_countries_and_no_unused_arcs() -> None:
 
 @pytest.mark.parametrize("name", ["timeline", "static", "map"])
 def test_renders_to_png(specs: dict[str, dict[str, Any]], name: str) -> None:
-    png = charts.chart_png(specs[name], scale=1.0)
+    png = chart_png(specs[name], scale=1.0)
     assert png.startswith(b"\x89PNG") and len(png) > 10_000

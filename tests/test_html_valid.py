@@ -24,7 +24,7 @@ VNU = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 # path under _build/html and extract is vnu's excerpt of the source around the error.
 EXCUSED: list[tuple[str, str]] = [
     # None: our own index page replaces Jupyter Book's bare redirect, and the extension drops the
-    # ids that the theme's hidden sidenote copies would repeat (kursk_edition/book.py).
+    # ids that the theme's hidden sidenote copies would repeat (kursk_edition/book/paragraphs.py).
 ]
 
 

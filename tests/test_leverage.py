@@ -12,20 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kursk_edition.errors import DataError
-from kursk_edition.leverage import (
-    COLUMNS,
-    HELD_AREA_CSV,
-    PARAMS,
-    TALKS_PARAMS,
-    date_to_day,
-    fit_recapture,
-    gone_day,
-    held_area,
-    leverage_at_settlement,
-    load_held_area,
-)
-from kursk_edition.leverage_chart import (
+from kursk_edition.charts.leverage import (
     SLIDERS,
     chart_json_size,
     chart_model_numbers,
@@ -33,7 +20,21 @@ from kursk_edition.leverage_chart import (
     interactive_chart,
     static_chart,
 )
-from kursk_edition.registry import load_bibliography
+from kursk_edition.errors import DataError
+from kursk_edition.models.leverage import (
+    PARAMS,
+    TALKS_PARAMS,
+    LeverageParams,
+    date_to_day,
+    fit_recapture,
+    gone_day,
+    held_area,
+    leverage_at_settlement,
+)
+from kursk_edition.record.bibliography import load_bibliography
+from kursk_edition.record.datasets import HELD_AREA as HELD_AREA_CSV
+from kursk_edition.record.datasets import HELD_AREA_COLUMNS as COLUMNS
+from kursk_edition.record.datasets import load_held_area
 
 
 @pytest.fixture(scope="module")
@@ -120,7 +121,7 @@ def test_defaults_are_in_range_and_on_step() -> None:
 @pytest.mark.parametrize("name", sorted(PARAMS))
 def test_out_of_range_param_raises_naming_it(name: str) -> None:
     with pytest.raises(ValueError, match=name):
-        held_area(100.0, **{name: PARAMS[name].high + 1})
+        held_area(100.0, LeverageParams(**{name: PARAMS[name].high + 1}))
 
 
 @pytest.mark.parametrize("name", sorted(TALKS_PARAMS))
@@ -132,7 +133,7 @@ def test_out_of_range_talks_raise_naming_it(name: str) -> None:
 
 def test_unknown_param_rejected() -> None:
     with pytest.raises(ValueError, match="nonsense"):
-        held_area(10.0, nonsense=1.0)
+        held_area(10.0, LeverageParams.of(nonsense=1.0))
 
 
 def test_leverage_zero_when_recapture_completes_before_talks_end() -> None:
@@ -171,9 +172,9 @@ def test_longer_talks_never_raise_leverage_under_constant_recapture(
     # Once recapture is under way (talks from day 40, after the day-36 counter-offensive; before
     # that the area is still growing), one constant rate means later talks ends never help Kyiv.
     long = min(short + extra, TALKS_PARAMS["talks_length"].high)
-    params = {"rate1": rate, "rate2": rate, "reinforcement": rho}
-    a = leverage_at_settlement(start, short, **params).leverage
-    b = leverage_at_settlement(start, long, **params).leverage
+    params = LeverageParams(rate1=rate, rate2=rate, reinforcement=rho)
+    a = leverage_at_settlement(start, short, params).leverage
+    b = leverage_at_settlement(start, long, params).leverage
     assert b <= a + 1e-12
 
 
@@ -183,32 +184,33 @@ def test_longer_talks_never_raise_leverage_under_constant_recapture(
     rho=st.integers(0, 16).map(lambda k: k * 0.05),
 )
 def test_reinforcement_slows_recapture_and_costs_ground(rate1: float, rho: float) -> None:
-    base = leverage_at_settlement(95.0, 90.0, rate1=rate1)
-    dug_in = leverage_at_settlement(95.0, 90.0, rate1=rate1, reinforcement=rho)
+    base = leverage_at_settlement(95.0, 90.0, LeverageParams(rate1=rate1))
+    dug_in = leverage_at_settlement(95.0, 90.0, LeverageParams(rate1=rate1, reinforcement=rho))
     assert dug_in.area_at_end_km2 >= base.area_at_end_km2 - 1e-9
     assert dug_in.reserve_cost_km2 == pytest.approx(
         PARAMS["donbas_exchange"].default * (dug_in.area_at_end_km2 - base.area_at_end_km2)
     )
-    assert gone_day(rate1=rate1, reinforcement=rho) >= gone_day(rate1=rate1) - 1e-9
+    slowed = LeverageParams(rate1=rate1, reinforcement=rho)
+    assert gone_day(slowed) >= gone_day(LeverageParams(rate1=rate1)) - 1e-9
 
 
 def test_fit_recovers_synthetic_parameters() -> None:
     truth = {"peak_km2": 1180.0, "rate1": 150.0, "rate2": 520.0}
     days = np.array([5, 10, 20, 30, 60, 90, 120, 150, 180, 200, 215, 225, 232], dtype=float)
-    km2 = held_area(days, **truth)
+    km2 = held_area(days, LeverageParams(**truth))
     synthetic = pd.DataFrame({"day": days, "km2": km2})
     fit = fit_recapture(synthetic)
     for name, value in truth.items():
         assert fit.params[name] == pytest.approx(value, rel=1e-6), name
     assert np.allclose(fit.residuals, 0.0, atol=1e-6)
-    assert fit.gone_day == pytest.approx(gone_day(**truth), rel=1e-9)
+    assert fit.gone_day == pytest.approx(gone_day(LeverageParams(**truth)), rel=1e-9)
 
 
 def test_fit_recovers_rates_with_fixed_peak_and_noise() -> None:
     truth = {"rate1": 200.0, "rate2": 400.0}
     rng = np.random.default_rng(0)
     days = np.linspace(40, 230, 40)
-    km2 = held_area(days, **truth) + rng.normal(0, 5, days.size)
+    km2 = held_area(days, LeverageParams(**truth)) + rng.normal(0, 5, days.size)
     fit = fit_recapture(pd.DataFrame({"day": days, "km2": km2}), fit_peak=False)
     assert fit.params["rate1"] == pytest.approx(200.0, rel=0.03)
     assert fit.params["rate2"] == pytest.approx(400.0, rel=0.1)
@@ -244,10 +246,10 @@ def test_chart_numbers_match_python_model(sliders: dict[str, float]) -> None:
     curve, readout = chart_model_numbers(chart, **sliders)
     values = {n: p["value"] for n, p in ((p["name"], p) for p in chart.to_dict()["params"])}
     values.update(sliders)
-    model = {k: values[k] for k in ("rate1", "reinforcement")}
-    expected_curve = held_area(curve["day"].to_numpy(dtype=float), **model)
+    model = LeverageParams(**{k: values[k] for k in ("rate1", "reinforcement")})
+    expected_curve = held_area(curve["day"].to_numpy(dtype=float), model)
     assert np.allclose(curve["area"], expected_curve, atol=1e-9)
-    outcome = leverage_at_settlement(values["talks_start"], values["talks_length"], **model)
+    outcome = leverage_at_settlement(values["talks_start"], values["talks_length"], model)
     assert readout["area_e"] == pytest.approx(outcome.area_at_end_km2, abs=1e-9)
     assert readout["area_s"] == pytest.approx(outcome.area_at_start_km2, abs=1e-9)
     assert readout["leverage"] == pytest.approx(outcome.leverage, abs=1e-12)
@@ -302,7 +304,7 @@ def test_static_and_counterfactual_render_to_png() -> None:
 
 def test_widget_callback_updates_readout() -> None:
     pytest.importorskip("ipywidgets")
-    from kursk_edition.leverage_widget import leverage_panel
+    from kursk_edition.widgets.leverage import leverage_panel
 
     panel = leverage_panel()
     assert set(panel.sliders) >= set(SLIDERS)

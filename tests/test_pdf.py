@@ -74,27 +74,11 @@ def test_figures_keep_their_numbered_captions(pdf_path: Path) -> None:
         assert label in text, label
 
 
-def test_chart_figures_were_made_ahead_of_the_writer(pdf_path: Path) -> None:
-    # The LaTeX build starts kursk_edition.chart_pdfs, which makes every chart's PDF from the
-    # HTML build's doctrees while Sphinx starts; the writer waits for it instead of converting.
-    import re
-
-    log = (pdf_path.parents[2] / "pdf-build.log").read_text(encoding="utf-8")
-    made = re.findall(r"kursk_edition\.chart_pdfs: (\d+) chart PDF\(s\) made ahead", log)
-    figures = list(pdf_path.parent.glob("kv-*.pdf"))
-    assert figures and made == [str(len(figures))]
-    assert not list(pdf_path.parent.glob("*.partial"))
-
-
-def test_an_html_build_after_the_pdf_build_reads_nothing_again(
-    pdf_path: Path, build_dir: Path
-) -> None:
-    # The LaTeX build changes numfig_secnum_depth; pickled with the environment, that change
-    # made the next HTML build re-read every page.
-    from conftest import run_build
-
-    result = run_build(build_dir, "html")
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    log = result.stdout + result.stderr
-    assert "config changed" not in log
-    assert "0 added, 0 changed, 0 removed" in log
+def test_every_chart_is_a_vector_figure(pdf_path: Path) -> None:
+    # The LaTeX writer converts each chart node to a PDF figure beside book.tex.
+    tex = (pdf_path.parent / "book.tex").read_text(encoding="utf-8")
+    figures = sorted(pdf_path.parent.glob("kursk-chart-*.pdf"))
+    assert figures
+    for figure in figures:
+        assert figure.read_bytes().startswith(b"%PDF")
+        assert figure.name in tex

@@ -16,7 +16,7 @@ import pytest
 import yaml
 from conftest import ROOT
 
-from kursk_edition import print_edition
+from kursk_edition.book import printed as print_edition
 
 # Pages allowed to hold nothing below the running header: none are needed today (chapters open
 # on any page and the back of the title page holds the colophon); two would be deliberate.
@@ -31,9 +31,8 @@ WEB_ONLY = re.compile(
     re.IGNORECASE,
 )
 
-# Subtitles drawn inside two chart figures by kursk_edition/hindsight_charts.py, which this
-# branch may not edit: the figures are made from the same spec for the web and for print.
-CHART_SUBTITLES_PENDING = (
+# The web subtitles of two chart figures; print draws each chart with its printed subtitle.
+CHART_WEB_SUBTITLES = (
     "Hover over a point for the event and its source; pick a category below to highlight it.",
     "Hover over a point for the place, its note and its sources.",
 )
@@ -169,19 +168,12 @@ class TestPrintedBook:
 
     def test_no_instructions_meant_for_a_browser(self, pdf_path: Path) -> None:
         text = normalise(pdf_text(pdf_path))
-        for subtitle in CHART_SUBTITLES_PENDING:
-            text = text.replace(subtitle, "")
         found = sorted({m.group(0) for m in WEB_ONLY.finditer(text)})
         assert found == []
 
-    @pytest.mark.xfail(
-        strict=True,
-        reason="two chart subtitles drawn inside the figures (kursk_edition/hindsight_charts.py) "
-        "still address a browser; they need a print variant in the package",
-    )
     def test_no_chart_subtitle_meant_for_a_browser(self, pdf_path: Path) -> None:
         text = normalise(pdf_text(pdf_path))
-        assert [s for s in CHART_SUBTITLES_PENDING if s in text] == []
+        assert [s for s in CHART_WEB_SUBTITLES if s in text] == []
 
     def test_every_paragraph_title(self, pdf_path: Path) -> None:
         text = normalise(pdf_text(pdf_path))

@@ -10,10 +10,30 @@ from urllib.parse import unquote
 import pytest
 import yaml
 
-from kursk_edition import registry
+from kursk_edition import ROOT
 from kursk_edition.errors import DataError
+from kursk_edition.record import registry, validate
+from kursk_edition.record.bibliography import BIBLIOGRAPHY
 
-ARTICLE = registry.ROOT.parent / "shared" / "source" / "article.txt"
+ARTICLE = ROOT.parent / "shared" / "source" / "article.txt"
+
+
+def check_record(
+    registry_path: Path = registry.REGISTRY,
+    bib_path: Path = BIBLIOGRAPHY,
+    pages: list[Path] | None = None,
+) -> registry.Registry:
+    """Load the registry and check every citation between it, the bibliography, the book's
+    pages and the data files; return the registry."""
+    reg = registry.load_registry(registry_path)
+    validate.check_citations(
+        reg,
+        validate.book_pages() if pages is None else pages,
+        validate.data_citations(),
+        registry_path,
+        bib_path,
+    )
+    return reg
 
 
 def article_paragraphs() -> list[str]:
@@ -24,7 +44,7 @@ def article_paragraphs() -> list[str]:
 
 
 def test_real_registry_and_bibliography_validate() -> None:
-    reg = registry.validate()
+    reg = check_record()
     assert [p.id for p in reg.paragraphs] == [f"p{n:02d}" for n in range(1, 13)]
     assert sum(len(p.annotations) for p in reg.paragraphs) >= 25
 
@@ -118,7 +138,7 @@ def test_bad_registry_names_file_paragraph_and_field(
     bad = tmp_path / "paragraphs.yml"
     bad.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     with pytest.raises(DataError) as caught:
-        registry.validate(bad)
+        check_record(bad)
     message = str(caught.value)
     assert "paragraphs.yml" in message
     assert f"field '{field}'" in message
@@ -127,7 +147,7 @@ def test_bad_registry_names_file_paragraph_and_field(
 
 
 def _bib_without(field: str, key: str) -> str:
-    text = registry.BIBLIOGRAPHY.read_text(encoding="utf-8")
+    text = BIBLIOGRAPHY.read_text(encoding="utf-8")
     start = text.index(f"{{{key},")
     end = text.index("\n}", start)
     entry = text[start:end]
@@ -139,14 +159,14 @@ def test_bib_entry_without_url_fails(tmp_path: Path) -> None:
     bad = tmp_path / "references.bib"
     bad.write_text(_bib_without("url ", "charap2024kursk"), encoding="utf-8")
     with pytest.raises(DataError, match=r"references\.bib \[charap2024kursk\]: field 'url'"):
-        registry.validate(bib_path=bad)
+        check_record(bib_path=bad)
 
 
 def test_bib_entry_without_urldate_fails(tmp_path: Path) -> None:
     bad = tmp_path / "references.bib"
     bad.write_text(_bib_without("urldate", "charap2024kursk"), encoding="utf-8")
     with pytest.raises(DataError, match=r"\[charap2024kursk\]: field 'urldate'"):
-        registry.validate(bib_path=bad)
+        check_record(bib_path=bad)
 
 
 def test_uncited_bib_entry_fails(tmp_path: Path) -> None:
@@ -155,25 +175,25 @@ def test_uncited_bib_entry_fails(tmp_path: Path) -> None:
         "\n@misc{orphan2024,\n  title = {Orphan},\n  year = {2024},\n"
         "  url = {https://example.org/orphan},\n  urldate = {2026-11-25}\n}\n"
     )
-    bad.write_text(registry.BIBLIOGRAPHY.read_text(encoding="utf-8") + extra, encoding="utf-8")
+    bad.write_text(BIBLIOGRAPHY.read_text(encoding="utf-8") + extra, encoding="utf-8")
     with pytest.raises(DataError, match=r"references\.bib \[orphan2024\]: field '\(entry\)'"):
-        registry.validate(bib_path=bad)
+        check_record(bib_path=bad)
 
 
 def test_unknown_cite_key_in_a_chapter_fails(tmp_path: Path) -> None:
     page = tmp_path / "chapter.md"
     page.write_text("A claim {cite:p}`watling2024kursk,ghost2025`.\n", encoding="utf-8")
-    pages = [*registry.book_pages(), page]
+    pages = [*validate.book_pages(), page]
     with pytest.raises(
-        DataError, match=r"chapter\.md: field '\{cite\}': unknown cite key 'ghost2025'"
+        DataError, match=r"chapter\.md \[line 1\]: field '\{cite\}': unknown cite key 'ghost2025'"
     ):
-        registry.validate(pages=pages)
+        check_record(pages=pages)
 
 
 def test_chapters_cover_the_paragraphs_their_counts_describe() -> None:
     for chapter, (first, last) in registry.CHAPTER_PARAGRAPHS.items():
         number = int(chapter.removeprefix("ch"))
-        (path,) = (registry.ROOT / "chapters").glob(f"0{number}-*.md")
+        (path,) = (ROOT / "chapters").glob(f"0{number}-*.md")
         shown = re.findall(r"```\{paragraph\} (p\d\d)", path.read_text(encoding="utf-8"))
         expected = [f"p{n:02d}" for n in range(int(first[1:]), int(last[1:]) + 1)]
         assert shown == expected, path.name
@@ -185,3 +205,24 @@ def test_count_substitutions_add_up() -> None:
     total = sum(int(counts[f"{chapter}_claims"]) for chapter in registry.CHAPTER_PARAGRAPHS)
     assert counts["edition_claims"] == str(total)
     assert counts["edition_paragraphs"] == "12"
+
+
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("https://www.reuters.com/world/europe/x", None),
+        ("https://understandingwar.org/backgrounder/x", None),
+        ("http://192.0.2.7/world/x", "bare IP"),
+        ("http://[2001:db8::1]/x", "bare IP"),
+        ("https://www.uawire.org:443/x", "explicit port"),
+        ("https://staging.example.org/x", "staging or CMS"),
+        ("https://cms.radio.example/x", "staging or CMS"),
+        ("https://am1.news/x", "aggregator"),
+        ("https://de.zxc.wiki/wiki/Kursk", "aggregator"),
+    ],
+)
+def test_the_source_policy_refuses_junk_hosts(url: str, problem: str | None) -> None:
+    from kursk_edition.record.bibliography import host_problem
+
+    found = host_problem(url)
+    assert (found is None) if problem is None else (problem in found)

@@ -64,23 +64,12 @@ def test_a_build_from_the_execution_cache_matches_a_fresh_one(
 ) -> None:
     # Every chapter is read back from jupyter-cache here, not run: the pages must not depend on
     # which (a cached notebook's records once had their keys sorted, reordering data tables).
-    # The bibliography's formatted entries (kursk_edition.bib_cache) and the compiled page
-    # templates come from the first build too.
     import shutil
-
-    from kursk_edition import bib_cache, book
 
     third = tmp_path_factory.mktemp("cached-build")
     shutil.copytree(build_dir / "_build" / ".jupyter_cache", third / "_build" / ".jupyter_cache")
-    doctrees, first_doctrees = third / "_build" / ".doctrees", build_dir / "_build" / ".doctrees"
-    shutil.copytree(first_doctrees / book.TEMPLATE_CACHE, doctrees / book.TEMPLATE_CACHE)
-    assert list((doctrees / book.TEMPLATE_CACHE).glob("*.cache"))
-    shutil.copy(first_doctrees / bib_cache.CACHE_FILE, doctrees / bib_cache.CACHE_FILE)
     result = run_build(third, "html")
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "Executing notebook" not in result.stdout + result.stderr  # all from the cache
-    assert "formatted bibliography entries kept from the last build" in result.stdout, (
-        result.stdout[:3000]
-    )
     differing = differing_files(html_dir, third / "_build" / "html")
     assert [name for name in differing if name not in EXCUSED] == []

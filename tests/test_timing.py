@@ -9,13 +9,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kursk_edition import timing as tm
-from kursk_edition import timing_chart as tc
+from kursk_edition.charts import timing as tc
+from kursk_edition.models import timing as tm
+from kursk_edition.models.timing import TimingParams
 
 
 def grid_value(name: str) -> st.SearchStrategy[float]:
     """Any value on a parameter's declared step grid."""
-    return st.sampled_from(tm.sweep_values(tm.PARAMS[name]))
+    return st.sampled_from(tm.PARAMS[name].sweep())
 
 
 curve_params = st.fixed_dictionaries({name: grid_value(name) for name in tm.CURVE_PARAMS})
@@ -42,8 +43,9 @@ def any_value(name: str) -> st.SearchStrategy[float]:
 def test_position_curve_is_outcome_month_by_month(params: dict[str, float]) -> None:
     # position_curve computes every opening month at once; outcome, one month at a time, is the
     # model's definition. They must agree exactly, not approximately.
-    positions, broke = tm.position_curve(**params)
-    traj = tm.simulate(**params)
+    p = TimingParams(**params)
+    positions, broke = tm.position_curve(p)
+    traj = tm.simulate(p)
     outcomes = [tm.outcome(traj, month) for month in range(tm.N_MONTHS)]
     assert positions.tolist() == [o.position for o in outcomes]
     assert broke.tolist() == [o.front_broke for o in outcomes]
@@ -69,22 +71,22 @@ def test_every_param_is_justified_and_default_in_range() -> None:
 def test_out_of_range_raises_with_name(name: str) -> None:
     p = tm.PARAMS[name]
     with pytest.raises(ValueError, match=name):
-        tm.simulate(**{name: p.high + 10 * p.step})
+        tm.simulate(TimingParams(**{name: p.high + 10 * p.step}))
     with pytest.raises(ValueError, match=name):
-        tm.simulate(**{name: p.low - 10 * p.step})
+        tm.simulate(TimingParams(**{name: p.low - 10 * p.step}))
 
 
 def test_unknown_param_raises() -> None:
     with pytest.raises(ValueError, match="bogus"):
-        tm.position_curve(bogus=1)
+        tm.position_curve(TimingParams.of(bogus=1))
 
 
 @settings(max_examples=60, deadline=None)
 @given(curve_params, grid_value("reserve_pct"), grid_value("reserve_pct"))
 def test_more_reserve_never_raises_staying_power(params, r1, r2) -> None:
     low, high = sorted([r1, r2])
-    s_low = tm.simulate(**{**params, "reserve_pct": low}).staying
-    s_high = tm.simulate(**{**params, "reserve_pct": high}).staying
+    s_low = tm.simulate(TimingParams(**{**params, "reserve_pct": low})).staying
+    s_high = tm.simulate(TimingParams(**{**params, "reserve_pct": high})).staying
     assert np.all(s_high <= s_low + 1e-12)
 
 
@@ -92,15 +94,15 @@ def test_more_reserve_never_raises_staying_power(params, r1, r2) -> None:
 @given(curve_params, grid_value("stall"), grid_value("stall"), grid_value("talks_open"))
 def test_more_stalling_never_settles_earlier(params, k1, k2, month) -> None:
     low, high = sorted([k1, k2])
-    early = tm.outcome(tm.simulate(**{**params, "stall": low}), int(month))
-    late = tm.outcome(tm.simulate(**{**params, "stall": high}), int(month))
+    early = tm.outcome(tm.simulate(TimingParams(**{**params, "stall": low})), int(month))
+    late = tm.outcome(tm.simulate(TimingParams(**{**params, "stall": high})), int(month))
     assert late.settle_month >= early.settle_month
 
 
 @settings(max_examples=60, deadline=None)
 @given(curve_params)
 def test_outcomes_are_consistent(params) -> None:
-    positions, broke = tm.position_curve(**params)
+    positions, broke = tm.position_curve(TimingParams(**params))
     assert np.all(positions[broke] == tm.FAILED_POSITION)
     assert np.all(positions[~broke] > tm.FAILED_POSITION)
     assert np.all((positions >= -1) & (positions <= 1))
@@ -149,20 +151,20 @@ def test_interactive_chart_has_title_description_and_small_data(interactive: dic
 @given(st.data())
 def test_interactive_chart_data_match_model(interactive: dict, data) -> None:
     record = data.draw(st.sampled_from(tc.chart_grid_records(interactive)))
-    params = {k: record[k] for k in ("reserve_pct", "deliveries", "stall")}
-    positions, broke = tm.position_curve(**params)
+    p = TimingParams(**{k: record[k] for k in ("reserve_pct", "deliveries", "stall")})
+    positions, broke = tm.position_curve(p)
     assert record["front_broke"] == broke.tolist()
     assert np.allclose(record["positions"], positions, atol=0.005)
-    win = tm.windows(**params)
+    win = tm.windows(p)
     assert (record["early"], record["late"]) == (win.early, win.late)
 
 
 @settings(max_examples=15, deadline=None)
 @given(curve_params, grid_value("talks_open"))
 def test_static_chart_data_match_model(params, month) -> None:
-    chart = tc.static_chart(**params, talks_open=month).to_dict()
+    chart = tc.static_chart(TimingParams(**params, talks_open=month)).to_dict()
     (record,) = tc.chart_grid_records(chart)
-    positions, broke = tm.position_curve(**params)
+    positions, broke = tm.position_curve(TimingParams(**params))
     assert record["front_broke"] == broke.tolist()
     assert np.allclose(record["positions"], positions, atol=0.005)
 
@@ -171,7 +173,7 @@ def test_static_charts_render_to_png() -> None:
     vl_convert = pytest.importorskip("vl_convert")
     for chart in (
         tc.static_chart(),
-        tc.static_chart(reserve_pct=100, deliveries=0.5),
+        tc.static_chart(TimingParams(reserve_pct=100, deliveries=0.5)),
         tc.scenarios_chart(),
         tc.sensitivity_chart(),
     ):
@@ -184,7 +186,7 @@ def test_static_charts_render_to_png() -> None:
 
 
 def test_widget_readout_follows_sliders() -> None:
-    from kursk_edition.timing_widget import timing_panel
+    from kursk_edition.widgets.timing import timing_panel
 
     panel = timing_panel()
     assert set(panel.sliders) == {"talks_open", "reserve_pct", "deliveries", "stall"}

@@ -1,0 +1,48 @@
+"""The updates and corrections log (``data/updates.yml``): every change to the record, dated,
+with where a reader finds it, what changed and why."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from kursk_edition import DATA
+from kursk_edition.errors import DataError
+from kursk_edition.record.files import load_yaml, pydantic_location
+
+UPDATES = DATA / "updates.yml"
+
+
+class Update(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
+
+    date: date
+    kind: Literal["correction", "update"]
+    where: str = Field(min_length=3)
+    what: str = Field(min_length=20)
+    why: str = Field(min_length=20)
+
+
+class UpdateLog(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    updates: list[Update] = Field(min_length=1)
+
+
+def load_updates(path: Path = UPDATES) -> list[Update]:
+    """The log's entries, newest first (in file order within a day)."""
+    data = load_yaml(path)
+    try:
+        log = UpdateLog.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where, field = pydantic_location(data, first["loc"], "updates", "where")
+        raise DataError(path, field, first["msg"], where=where or None) from None
+    today = date.today()
+    for number, entry in enumerate(log.updates, start=1):
+        if entry.date > today:
+            raise DataError(path, "date", f"{entry.date} is in the future", where=f"entry {number}")
+    return sorted(log.updates, key=lambda entry: entry.date, reverse=True)

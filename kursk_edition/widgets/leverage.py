@@ -1,0 +1,125 @@
+"""ipywidgets panel for the leverage model, driven by Python callbacks (needs a live kernel).
+
+The kernel-free version is :func:`kursk_edition.charts.leverage.interactive_chart`; this panel
+adds the Donbas-cost slider and recomputes with the Python model itself.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import ipywidgets as widgets
+from IPython import get_ipython
+from IPython.display import display
+
+from kursk_edition.charts.leverage import static_chart
+from kursk_edition.charts.render import in_book_build
+from kursk_edition.models.leverage import (
+    DEFAULTS,
+    PARAMS,
+    TALKS_PARAMS,
+    LeverageParams,
+    SettlementOutcome,
+    day_to_date,
+    leverage_at_settlement,
+)
+
+PANEL_SLIDERS = ("talks_start", "talks_length", "rate1", "reinforcement", "donbas_exchange")
+
+
+def _make_slider(name: str) -> widgets.Widget:
+    """A slider whose min/max/step/default come from the declared Param."""
+    spec = {**PARAMS, **TALKS_PARAMS}[name]
+    common: dict[str, Any] = {
+        "description": spec.label,
+        "value": spec.default,
+        "min": spec.low,
+        "max": spec.high,
+        "step": spec.step,
+        "continuous_update": False,
+        "style": {"description_width": "22em"},
+        "layout": widgets.Layout(width="42em"),
+        "tooltip": f"{spec.unit}. {spec.justification}",
+    }
+    if spec.unit == "days":
+        return widgets.IntSlider(
+            **{k: int(v) if k in {"value", "min", "max", "step"} else v for k, v in common.items()}
+        )
+    return widgets.FloatSlider(readout_format=".2f", **common)
+
+
+def format_readout(outcome: SettlementOutcome) -> str:
+    """HTML readout: area when talks end, leverage, Moscow-retakes-first flag, Donbas cost."""
+    end = day_to_date(outcome.talks_end_day).strftime("%d %b %Y")
+    if outcome.moscow_retakes_first:
+        expected = day_to_date(outcome.moscow_expected_day).strftime("%d %b %Y")
+        flag = f"<b>yes</b> (expects to finish by {expected})"
+    else:
+        flag = "no"
+    gone = (
+        "never"
+        if math.isinf(outcome.gone_day)
+        else day_to_date(outcome.gone_day).strftime("%d %b %Y")
+    )
+    return (
+        f"<p>Talks end <b>{end}</b>: Ukraine holds <b>{outcome.area_at_end_km2:,.0f} km²</b>; "
+        f"leverage <b>{outcome.leverage:.2f}</b> (0 = nothing left to trade, 1 = the full peak "
+        f"with no discount).<br>Moscow can expect to retake it before talks end: {flag}.<br>"
+        f"Model says the salient is gone: {gone}. Donbas ground conceded for the extra "
+        f"reinforcement (illustrative): {outcome.reserve_cost_km2:,.0f} km².</p>"
+    )
+
+
+class LeveragePanel(widgets.VBox):
+    """Sliders, a readout and a chart. ``sliders[name].value = x`` updates ``readout.value``."""
+
+    def __init__(self, fixed: LeverageParams = DEFAULTS) -> None:
+        self.fixed = fixed
+        self.sliders = {name: _make_slider(name) for name in PANEL_SLIDERS}
+        self.readout = widgets.HTML()
+        self.chart_output = widgets.Output()
+        self.outcome: SettlementOutcome | None = None
+        self.chart: Any = None
+        super().__init__(
+            [*self.sliders.values(), self.readout, self.chart_output],
+            layout=widgets.Layout(width="100%"),
+        )
+        for slider in self.sliders.values():
+            slider.observe(self._on_change, names="value")
+        self.update()
+
+    def _on_change(self, _change: dict[str, Any]) -> None:
+        self.update()
+
+    def current_params(self) -> LeverageParams:
+        """Model parameters: fixed ones plus the model sliders (not the talks sliders)."""
+        chosen = {n: float(s.value) for n, s in self.sliders.items() if n in PARAMS}
+        return self.fixed.replace(**chosen)
+
+    def update(self) -> None:
+        """Recompute the outcome, the readout and the chart from the slider values."""
+        start = float(self.sliders["talks_start"].value)
+        length = float(self.sliders["talks_length"].value)
+        params = self.current_params()
+        self.outcome = leverage_at_settlement(start, length, params)
+        self.readout.value = format_readout(self.outcome)
+        self.chart = static_chart(talks=(start, length), params=params)
+        if get_ipython() is None:  # no kernel (tests, scripts): nothing can show the chart
+            return
+        with self.chart_output:
+            self.chart_output.clear_output(wait=True)
+            display(self.chart)
+
+
+def leverage_panel(fixed: LeverageParams = DEFAULTS) -> LeveragePanel:
+    """Build the panel; ``fixed`` sets the model parameters that have no slider."""
+    return LeveragePanel(fixed)
+
+
+def live_panel() -> LeveragePanel | None:
+    """The panel in a live notebook; nothing in the book build, where no kernel would drive it
+    (creating widgets there would only embed their frozen state in the page)."""
+    if in_book_build():
+        return None
+    return leverage_panel()

@@ -1,0 +1,102 @@
+"""Live (kernel) version of the timing chart: ipywidgets sliders driving the Python model."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import ipywidgets as widgets
+from IPython.display import clear_output, display
+
+from kursk_edition.charts.render import in_book_build
+from kursk_edition.charts.timing import static_chart
+from kursk_edition.models import timing as tm
+from kursk_edition.models.timing import TimingParams
+
+SLIDERS = ("talks_open", "reserve_pct", "deliveries", "stall")
+
+
+def readout_html(p: TimingParams) -> str:
+    """Key numbers for one parameter set, as a short HTML paragraph."""
+    traj = tm.simulate(p)
+    win = tm.windows(p)
+    out = tm.outcome(traj, int(p.talks_open))
+
+    def best(month: int | None) -> str:
+        return "none" if month is None else tm.month_name(month)
+
+    chosen = (
+        "the front breaks before they settle"
+        if out.front_broke
+        else f"they settle in {tm.month_name(out.settle_month)} at position {out.position:.2f}"
+    )
+    broke = (
+        f"The front breaks in {tm.month_name(traj.break_month)} if there is no settlement."
+        if traj.break_month is not None
+        else "The front holds throughout."
+    )
+    return (
+        f"<p><b>Worst month to open talks:</b> {tm.month_name(win.worst_month)}. "
+        f"<b>Best early:</b> {best(win.best_early)}. <b>Best late:</b> {best(win.best_late)}.<br>"
+        f"If talks open in {tm.month_name(out.open_month)}, {chosen}. {broke}<br>"
+        "<i>Illustrative model of the author's reasoning, not a forecast.</i></p>"
+    )
+
+
+def _slider(name: str) -> widgets.Widget:
+    p = tm.PARAMS[name]
+    style = {"description_width": "initial"}
+    layout = widgets.Layout(width="480px")
+    if name == "talks_open":
+        options = [(tm.month_name(i), i) for i in range(tm.N_MONTHS)]
+        return widgets.SelectionSlider(
+            options=options, value=int(p.default), description=p.label, style=style, layout=layout
+        )
+    kind = widgets.IntSlider if float(p.step).is_integer() else widgets.FloatSlider
+    return kind(
+        value=p.default,
+        min=p.low,
+        max=p.high,
+        step=p.step,
+        description=f"{p.label} ({p.unit})",
+        continuous_update=False,  # re-render once on release, not on every drag step
+        style=style,
+        layout=layout,
+    )
+
+
+class TimingPanel(widgets.VBox):
+    """Sliders, a readout and the chart; set ``sliders[name].value`` to drive it from code."""
+
+    def __init__(self) -> None:
+        self.sliders: dict[str, widgets.Widget] = {name: _slider(name) for name in SLIDERS}
+        self.readout = widgets.HTML()
+        self.chart_output = widgets.Output()
+        super().__init__([*self.sliders.values(), self.readout, self.chart_output])
+        for slider in self.sliders.values():
+            slider.observe(self.refresh, names="value")
+        self.refresh()
+
+    def values(self) -> TimingParams:
+        """The model's parameters: the sliders' values, the rest at their defaults."""
+        return TimingParams.of({name: slider.value for name, slider in self.sliders.items()})
+
+    def refresh(self, change: dict[str, Any] | None = None) -> None:
+        """Recompute the readout and redraw the chart (the ``observe`` callback)."""
+        values = self.values()
+        self.readout.value = readout_html(values)
+        with self.chart_output:
+            clear_output(wait=True)
+            display(static_chart(values))
+
+
+def timing_panel() -> TimingPanel:
+    """The interactive panel for a live notebook (a ``VBox``)."""
+    return TimingPanel()
+
+
+def live_panel() -> TimingPanel | None:
+    """The panel in a live notebook; nothing in the book build, where no kernel would drive it
+    (creating widgets there would only embed their frozen state in the page)."""
+    if in_book_build():
+        return None
+    return timing_panel()

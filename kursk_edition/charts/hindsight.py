@@ -20,7 +20,7 @@ import altair as alt
 import pandas as pd
 
 from kursk_edition import DATA
-from kursk_edition.charts import palette
+from kursk_edition.charts import palette, render
 from kursk_edition.record.bibliography import source_title
 from kursk_edition.record.datasets import EVENT_CATEGORIES, load_events, load_places
 
@@ -277,19 +277,22 @@ def _timeline(events: pd.DataFrame | None, interactive: bool) -> alt.LayerChart:
         .mark_text(align="left", baseline="bottom", dx=4, y=-4, fontSize=11, color="#333")
         .encode(x=alt.X("utcyearmonthdate(date):T", scale=x_scale), text="label:N")
     )
+    static = "One lane per category; points are nudged apart where events fall close together."
     how = (
         "Hover over a point for the event and its source; pick a category below to highlight it."
         if interactive
-        else "One lane per category; points are nudged apart where events fall close together."
+        else static
     )
+    dashed = "Dashed line: the article's publication (August 2024, day unverified)."
     title = alt.Title(
         "What happened after the article: events, August 2024 onwards",
-        subtitle=[how, "Dashed line: the article's publication (August 2024, day unverified)."],
+        subtitle=[how, dashed],
         anchor="start",
         offset=18,
     )
     return alt.layer(rule, label, points).properties(
         title=title,
+        usermeta=render.print_subtitle([static, dashed]),
         description=TIMELINE_DESCRIPTION.format(
             n=len(rows),
             first=_month(rows[0]) if rows else "",
@@ -445,18 +448,19 @@ def locator_map(places: pd.DataFrame | None = None) -> alt.LayerChart:
         )
     )
     labels = _label_layers(sorted({(r["label"], r["major"]) for r in rows if r["label"]}))
+    borders = "Borders: Natural Earth. Crimea: Ukrainian territory occupied by Russia since 2014."
     title = alt.Title(
         "Where: the Kursk incursion, the Donetsk front and the air bases hit in August 2024",
-        subtitle=[
-            "Hover over a point for the place, its note and its sources.",
-            "Borders: Natural Earth. Crimea: Ukrainian territory occupied by Russia since 2014.",
-        ],
+        subtitle=["Hover over a point for the place, its note and its sources.", borders],
         anchor="start",
     )
     return (
         alt.layer(water, countries, country_labels, points, *labels)
         .properties(
             title=title,
+            usermeta=render.print_subtitle(
+                ["Circles: towns and cities; triangles: air bases.", borders]
+            ),
             description=_map_description(rows),
             width=MAP_WIDTH,
             height=MAP_HEIGHT,

@@ -194,9 +194,27 @@ def chart_html(spec: dict[str, Any]) -> str:
     )
 
 
+# Where a chart keeps what changes in print: Vega-Lite's ``usermeta``, which renderers ignore.
+PRINT_META = "kursk_print"
+
+
+def print_subtitle(lines: list[str]) -> dict[str, Any]:
+    """``usermeta`` for a chart whose subtitle speaks of web controls: the printed subtitle."""
+    return {PRINT_META: {"subtitle": lines}}
+
+
+def for_print(spec: dict[str, Any]) -> dict[str, Any]:
+    """The spec as print shows it: its printed subtitle, if it has one, in place of the web's."""
+    printed = (spec.get("usermeta") or {}).get(PRINT_META, {})
+    title = spec.get("title")
+    if "subtitle" not in printed or not isinstance(title, dict):
+        return spec
+    return {**spec, "title": {**title, "subtitle": printed["subtitle"]}}
+
+
 def chart_pdf(spec: dict[str, Any]) -> bytes:
-    """The chart as a vector PDF, for the LaTeX build."""
-    return vlc.vegalite_to_pdf(spec, vl_version=VEGALITE_VERSION)
+    """The chart as a vector PDF, for the LaTeX build (in its print form)."""
+    return vlc.vegalite_to_pdf(for_print(spec), vl_version=VEGALITE_VERSION)
 
 
 def chart_png(spec: dict[str, Any], scale: float = 2.0) -> bytes:

@@ -5,13 +5,16 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# The notebook environment of `make lab` (below).
+LAB_VENV := .venv-lab
+LAB_BIN := $(LAB_VENV)/bin
 BUILD := _build
 HTML := $(BUILD)/html
 PDF_NAME := kursk-edition.pdf
 export KURSK_BOOK_BUILD := 1
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: book html pdf test bench lint lock clean system-tex system-browser
+.PHONY: book html pdf test bench lint lock lab lab-env lock-lab clean system-tex system-browser
 
 book: html pdf
 	@echo
@@ -44,7 +47,7 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --ignore-scripts --no-audit --no-fund
 	touch $@
 
-test: $(BIN)/.installed system-tex system-browser node_modules/.installed
+test: $(BIN)/.installed $(LAB_BIN)/.installed system-tex system-browser node_modules/.installed
 	# Lint and habits: the same hooks as .pre-commit-config.yaml (all local; nothing fetched).
 	# safe.directory lets git read a checkout owned by another user (e.g. under sudo in CI).
 	GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0=safe.directory GIT_CONFIG_VALUE_0=$(CURDIR) \
@@ -68,6 +71,35 @@ lock:
 	$(BUILD)/lock-venv/bin/pip install --quiet -r requirements.in
 	{ echo "# Exact pins, transitive ones included. Regenerate with: make lock"; \
 	  $(BUILD)/lock-venv/bin/pip freeze --exclude-editable; echo "-e ."; } > requirements.txt
+
+# The notebook environment (issue 15): JupyterLab, jupytext, the widget manager, MyST in
+# JupyterLab and what the chapters import, in a venv of its own (.venv-lab) with no TeX,
+# Chromium, Node or Java. lab/overrides.json makes JupyterLab open a chapter (.md with a
+# jupytext header) as a notebook on a double-click and fetch no news; it goes where JupyterLab
+# reads an environment's default settings, so nothing is written to the reader's home folder.
+$(LAB_BIN)/.installed: requirements-lab.txt pyproject.toml lab/overrides.json
+	test -x $(LAB_BIN)/python || $(PYTHON) -m venv $(LAB_VENV)
+	$(LAB_BIN)/python -m pip install --quiet --upgrade pip
+	$(LAB_BIN)/python -m pip install --quiet -r requirements-lab.txt
+	install -D -m 644 lab/overrides.json $(LAB_VENV)/share/jupyter/lab/settings/overrides.json
+	touch $@
+
+lab-env: $(LAB_BIN)/.installed
+
+# JupyterLab at the book's root, on this machine only, with nothing fetched from elsewhere.
+lab: $(LAB_BIN)/.installed
+	$(LAB_BIN)/jupyter lab --notebook-dir="$(CURDIR)" --ServerApp.ip=127.0.0.1 \
+	  --LabApp.news_url=None --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate \
+	  --LabApp.extension_manager=readonly $(if $(filter 0,$(shell id -u)),--allow-root)
+
+# Re-pin requirements-lab.txt, keeping every version requirements.txt also pins.
+lock-lab:
+	rm -rf $(BUILD)/lock-lab-venv
+	$(PYTHON) -m venv $(BUILD)/lock-lab-venv
+	grep -v '^-e' requirements.txt > $(BUILD)/lab-constraints.txt
+	$(BUILD)/lock-lab-venv/bin/pip install --quiet -r requirements-lab.in -c $(BUILD)/lab-constraints.txt
+	{ echo "# Exact pins of requirements-lab.in, transitive ones included. Regenerate with: make lock-lab"; \
+	  $(BUILD)/lock-lab-venv/bin/pip freeze --exclude-editable; echo "-e ."; } > requirements-lab.txt
 
 clean:
 	rm -rf $(BUILD)

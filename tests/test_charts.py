@@ -87,7 +87,7 @@ def test_png_export_works() -> None:
 
 def test_renderer_choice_follows_the_build_flag(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(charts.BUILD_ENV_VAR, raising=False)
-    assert charts.use_book_renderer() == "default"
+    assert charts.use_book_renderer() == charts.LIVE_RENDERER
     assert alt.utils.schemapi.DEBUG_MODE  # a live notebook keeps Altair's early errors
     monkeypatch.setenv(charts.BUILD_ENV_VAR, "1")
     assert charts.use_book_renderer() == charts.RENDERER

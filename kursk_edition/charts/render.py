@@ -4,7 +4,9 @@
   (Vega, Vega-Lite and vega-embed from the pinned ``vl-convert-python``) draws every chart, so
   the page needs no kernel and no CDN.
 - PDF: the same spec exported by vl-convert as a vector PDF, which LaTeX includes as a figure.
-- Live notebook: Altair's own default renderer, untouched.
+- Live notebook: Altair's ``JupyterChart`` widget in offline mode, which draws with the Vega,
+  Vega-Lite and vega-embed that vl-convert bundles (the same pinned versions as the site), so a
+  chart needs no CDN.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ if TYPE_CHECKING:
     import altair as alt
 
 RENDERER = "kursk-book"
+# Altair's widget renderer; enabled with offline=True (see use_book_renderer).
+LIVE_RENDERER = "jupyter"
 # The book build sets this so the executed notebooks carry HTML and PDF outputs.
 BUILD_ENV_VAR = "KURSK_BOOK_BUILD"
 # The Vega-Lite version of Altair's schema (major.minor), which vl-convert compiles and bundles.
@@ -241,9 +245,11 @@ def in_book_build() -> bool:
 
 
 def use_book_renderer(force: bool = False) -> str:
-    """Pick the Altair renderer: the book's when the book is being built, else Altair's default.
+    """Pick the Altair renderer: the book's when the book is being built, else Altair's
+    ``JupyterChart`` widget, offline.
 
-    In a live notebook Altair's default renderer draws charts natively, so it is left alone.
+    Altair's default renderer loads Vega from a CDN, and JupyterLab's own Vega renderer stops at
+    Vega-Lite 5 while Altair writes 6; offline, the widget carries vl-convert's bundle instead.
     The book build also turns off Altair's debug mode, which validates every part of a chart as
     it is made (a quarter of the chapters' execution time); :class:`ValidatedChart` validates the
     whole spec once instead, so an invalid chart still fails its cell.
@@ -251,10 +257,13 @@ def use_book_renderer(force: bool = False) -> str:
     import altair as alt
 
     book = force or in_book_build()
-    name = RENDERER if book else "default"
+    name = RENDERER if book else LIVE_RENDERER
     if RENDERER not in alt.renderers.names():
         alt.renderers.register(RENDERER, book_renderer)
-    alt.renderers.enable(name)
+    if book:
+        alt.renderers.enable(name)
+    else:
+        alt.renderers.enable(name, offline=True)
     if book:
         alt.utils.schemapi.disable_debug_mode()
     else:

@@ -10,8 +10,6 @@ import math
 from typing import Any
 
 import ipywidgets as widgets
-from IPython import get_ipython
-from IPython.display import display
 
 from kursk_edition.charts.leverage import static_chart
 from kursk_edition.charts.render import in_book_build
@@ -24,23 +22,23 @@ from kursk_edition.models.leverage import (
     day_to_date,
     leverage_at_settlement,
 )
+from kursk_edition.widgets.panel import control_grid, label_text, live_chart, redraw
 
 PANEL_SLIDERS = ("talks_start", "talks_length", "rate1", "reinforcement", "donbas_exchange")
+# Sliders that the chart does not draw: the readout alone shows their effect (said beside it).
+UNCHARTED = ("donbas_exchange",)
 
 
 def _make_slider(name: str) -> widgets.Widget:
     """A slider whose min/max/step/default come from the declared Param."""
     spec = {**PARAMS, **TALKS_PARAMS}[name]
+    # No description: the label is a column of its own (panel.control_grid).
     common: dict[str, Any] = {
-        "description": spec.label,
         "value": spec.default,
         "min": spec.low,
         "max": spec.high,
         "step": spec.step,
         "continuous_update": False,
-        "style": {"description_width": "22em"},
-        "layout": widgets.Layout(width="42em"),
-        "tooltip": f"{spec.unit}. {spec.justification}",
     }
     if spec.unit == "days":
         return widgets.IntSlider(
@@ -49,9 +47,11 @@ def _make_slider(name: str) -> widgets.Widget:
     return widgets.FloatSlider(readout_format=".2f", **common)
 
 
-def format_readout(outcome: SettlementOutcome) -> str:
+def format_readout(outcome: SettlementOutcome, donbas_exchange: float | None = None) -> str:
     """HTML readout: area when talks end, leverage, Moscow-retakes-first flag, Donbas cost."""
     end = day_to_date(outcome.talks_end_day).strftime("%d %b %Y")
+    if donbas_exchange is None:
+        donbas_exchange = PARAMS["donbas_exchange"].default
     if outcome.moscow_retakes_first:
         expected = day_to_date(outcome.moscow_expected_day).strftime("%d %b %Y")
         flag = f"<b>yes</b> (expects to finish by {expected})"
@@ -67,8 +67,17 @@ def format_readout(outcome: SettlementOutcome) -> str:
         f"leverage <b>{outcome.leverage:.2f}</b> (0 = nothing left to trade, 1 = the full peak "
         f"with no discount).<br>Moscow can expect to retake it before talks end: {flag}.<br>"
         f"Model says the salient is gone: {gone}. Donbas ground conceded for the extra "
-        f"reinforcement (illustrative): {outcome.reserve_cost_km2:,.0f} km².</p>"
+        f"reinforcement (illustrative, at {donbas_exchange:.1f} km² per km² kept in Kursk; "
+        f"the chart does not show it): {outcome.reserve_cost_km2:,.0f} km².</p>"
     )
+
+
+def slider_label(name: str) -> str:
+    """The label shown beside a slider, with its unit; the one slider the chart does not draw
+    says so."""
+    spec = {**PARAMS, **TALKS_PARAMS}[name]
+    text = label_text(spec.label, spec.unit)
+    return f"{text}; changes the readout only" if name in UNCHARTED else text
 
 
 class LeveragePanel(widgets.VBox):
@@ -78,16 +87,21 @@ class LeveragePanel(widgets.VBox):
         self.fixed = fixed
         self.sliders = {name: _make_slider(name) for name in PANEL_SLIDERS}
         self.readout = widgets.HTML()
-        self.chart_output = widgets.Output()
+        self.readout.add_class("kursk-readout")
         self.outcome: SettlementOutcome | None = None
         self.chart: Any = None
-        super().__init__(
-            [*self.sliders.values(), self.readout, self.chart_output],
-            layout=widgets.Layout(width="100%"),
+        self.update()
+        self.chart_widget = live_chart(self.chart)
+        controls = control_grid(
+            [(slider_label(n), s) for n, s in self.sliders.items()],
+            uncharted=tuple(self.sliders[n] for n in UNCHARTED),
         )
+        super().__init__(
+            [controls, self.readout, self.chart_widget], layout=widgets.Layout(width="100%")
+        )
+        self.add_class("kursk-panel")
         for slider in self.sliders.values():
             slider.observe(self._on_change, names="value")
-        self.update()
 
     def _on_change(self, _change: dict[str, Any]) -> None:
         self.update()
@@ -103,13 +117,13 @@ class LeveragePanel(widgets.VBox):
         length = float(self.sliders["talks_length"].value)
         params = self.current_params()
         self.outcome = leverage_at_settlement(start, length, params)
-        self.readout.value = format_readout(self.outcome)
-        self.chart = static_chart(talks=(start, length), params=params)
-        if get_ipython() is None:  # no kernel (tests, scripts): nothing can show the chart
-            return
-        with self.chart_output:
-            self.chart_output.clear_output(wait=True)
-            display(self.chart)
+        self.readout.value = format_readout(self.outcome, params.donbas_exchange)
+        if hasattr(self, "chart_widget"):  # not while the panel is being built
+            self.chart = redraw(
+                self.chart_widget, static_chart, talks=(start, length), params=params
+            )
+        else:
+            self.chart = static_chart(talks=(start, length), params=params)
 
 
 def leverage_panel(fixed: LeverageParams = DEFAULTS) -> LeveragePanel:

@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import ipywidgets as widgets
-from IPython.display import clear_output, display
 
 from kursk_edition.charts.render import in_book_build
 from kursk_edition.charts.timing import static_chart
 from kursk_edition.models import timing as tm
 from kursk_edition.models.timing import TimingParams
+from kursk_edition.widgets.panel import control_grid, label_text, live_chart, redraw
 
 SLIDERS = ("talks_open", "reserve_pct", "deliveries", "stall")
 
@@ -34,22 +34,31 @@ def readout_html(p: TimingParams) -> str:
         if traj.break_month is not None
         else "The front holds throughout."
     )
+    assumed = (
+        f"<b>Assumed:</b> {p.reserve_pct:g}% of the operational reserve committed to Kursk, "
+        f"partner deliveries at {p.deliveries:g}× the 2024 level, Kremlin stalling {p.stall:g}.<br>"
+    )
     return (
-        f"<p><b>Worst month to open talks:</b> {tm.month_name(win.worst_month)}. "
+        f"<p>{assumed}<b>Worst month to open talks:</b> {tm.month_name(win.worst_month)}. "
         f"<b>Best early:</b> {best(win.best_early)}. <b>Best late:</b> {best(win.best_late)}.<br>"
         f"If talks open in {tm.month_name(out.open_month)}, {chosen}. {broke}<br>"
         "<i>Illustrative model of the author's reasoning, not a forecast.</i></p>"
     )
 
 
-def _slider(name: str) -> widgets.Widget:
+def slider_label(name: str) -> str:
+    """The label shown beside a slider, with its unit (the month slider reads out month names)."""
     p = tm.PARAMS[name]
-    style = {"description_width": "initial"}
-    layout = widgets.Layout(width="480px")
+    return "Talks open (month)" if name == "talks_open" else label_text(p.label, p.unit)
+
+
+def _slider(name: str) -> widgets.Widget:
+    # No description: the label is a column of its own (panel.control_grid).
+    p = tm.PARAMS[name]
     if name == "talks_open":
         options = [(tm.month_name(i), i) for i in range(tm.N_MONTHS)]
         return widgets.SelectionSlider(
-            options=options, value=int(p.default), description=p.label, style=style, layout=layout
+            options=options, value=int(p.default), continuous_update=False
         )
     kind = widgets.IntSlider if float(p.step).is_integer() else widgets.FloatSlider
     return kind(
@@ -57,10 +66,7 @@ def _slider(name: str) -> widgets.Widget:
         min=p.low,
         max=p.high,
         step=p.step,
-        description=f"{p.label} ({p.unit})",
         continuous_update=False,  # re-render once on release, not on every drag step
-        style=style,
-        layout=layout,
     )
 
 
@@ -70,8 +76,11 @@ class TimingPanel(widgets.VBox):
     def __init__(self) -> None:
         self.sliders: dict[str, widgets.Widget] = {name: _slider(name) for name in SLIDERS}
         self.readout = widgets.HTML()
-        self.chart_output = widgets.Output()
-        super().__init__([*self.sliders.values(), self.readout, self.chart_output])
+        self.readout.add_class("kursk-readout")
+        self.chart = live_chart(static_chart(self.values()))
+        controls = control_grid([(slider_label(n), s) for n, s in self.sliders.items()])
+        super().__init__([controls, self.readout, self.chart])
+        self.add_class("kursk-panel")
         for slider in self.sliders.values():
             slider.observe(self.refresh, names="value")
         self.refresh()
@@ -84,9 +93,8 @@ class TimingPanel(widgets.VBox):
         """Recompute the readout and redraw the chart (the ``observe`` callback)."""
         values = self.values()
         self.readout.value = readout_html(values)
-        with self.chart_output:
-            clear_output(wait=True)
-            display(static_chart(values))
+        if change is not None:
+            redraw(self.chart, static_chart, values)
 
 
 def timing_panel() -> TimingPanel:

@@ -29,19 +29,49 @@ def markdown_text(value: Any) -> str:
 # ---------------------------------------------------------------------------------------------
 
 
-def setup() -> str:
-    """The first cell of every chapter with charts: pick the renderer for where it runs."""
+def setup() -> None:
+    """The first cell of every chapter with charts: pick the renderer for where it runs (and
+    show nothing, so a notebook reader's first cell has no output)."""
     from kursk_edition.charts.render import use_book_renderer
 
-    return use_book_renderer()
+    use_book_renderer()
+
+
+# A live notebook's glued charts, by name, for :func:`figure`.
+_LIVE_CHARTS: dict[str, Any] = {}
+
+
+def _in_book_build() -> bool:
+    from kursk_edition.charts.render import in_book_build
+
+    return in_book_build()
 
 
 def glue_values(prefix: str, values: Mapping[str, Any]) -> None:
-    """Glue each value as ``{prefix}-{name}`` (hidden until a ``{glue:text}`` role shows it)."""
+    """Glue each value as ``{prefix}-{name}`` (hidden until a ``{glue:text}`` role shows it).
+
+    In a live notebook, where JupyterLab shows a ``{glue:text}`` role as its name, the values
+    are also listed under their names."""
     from myst_nb import glue
 
     for name, value in values.items():
         glue(f"{prefix}-{name}", value, display=False)
+    if not _in_book_build():
+        import html
+
+        from IPython.display import HTML, display
+
+        rows = "".join(
+            f"<tr><td><code>{html.escape(f'{prefix}-{name}')}</code></td>"
+            f"<td>{html.escape(str(value))}</td></tr>"
+            for name, value in values.items()
+        )
+        display(
+            HTML(
+                "<p>In a notebook the text below names these numbers instead of showing them "
+                f"(JupyterLab does not read the book's glue roles):</p><table>{rows}</table>"
+            )
+        )
 
 
 def glue_chart(name: str, chart: Any) -> None:
@@ -52,6 +82,38 @@ def glue_chart(name: str, chart: Any) -> None:
     from kursk_edition.charts import render
 
     glue(name, render.ValidatedChart(chart) if render.in_book_build() else chart, display=False)
+    if not render.in_book_build():
+        _LIVE_CHARTS[name] = chart
+
+
+def figure(name: str) -> Any:
+    """A glued chart, drawn where its figure stands, in a live notebook (nothing in the book,
+    whose ``{glue:figure}`` block shows it with its caption)."""
+    if _in_book_build():
+        return None
+    from IPython.display import HTML, display
+
+    from kursk_edition.widgets.panel import live_chart
+
+    display(live_chart(_LIVE_CHARTS[name]))
+    return HTML(
+        "<p><i>The figure's caption is in the block below, which JupyterLab cannot render (a "
+        "figure of the book); open it to read the caption.</i></p>"
+    )
+
+
+def paragraph(pid: str) -> Any:
+    """A registry paragraph, as the book's ``{paragraph}`` block (:mod:`kursk_edition.prose`)."""
+    from kursk_edition import prose
+
+    return prose.paragraph(pid)
+
+
+def chapter_counts(chapter: str) -> Any:
+    """A chapter's opening count of its paragraphs, claims and notes."""
+    from kursk_edition import prose
+
+    return prose.chapter_counts(chapter)
 
 
 def markdown(text: str) -> Any:
@@ -164,6 +226,9 @@ def scorecard_entries() -> Any:
         + "\n".join(rows)
         + "\n```\n"
     )
+    if not _in_book_build():
+        # A notebook: the printed table (a filter form and {only} blocks are the book's).
+        return markdown(table)
     form = "```{raw} html\n" + _filter_form(verdicts, topics) + "\n```\n\n"
     return markdown(
         "::::{only} html\n"

@@ -194,10 +194,26 @@ def test_chapters_cover_the_paragraphs_their_counts_describe() -> None:
     for chapter, (first, last) in registry.CHAPTER_PARAGRAPHS.items():
         number = int(chapter.removeprefix("ch"))
         (path,) = (ROOT / "chapters").glob(f"0{number}-*.md")
-        shown = re.findall(r"```\{paragraph\} (p\d\d)", path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        # Display cells (kursk_edition/prose.py), so a notebook shows them too.
+        shown = re.findall(r'^chapters\.paragraph\("(p\d\d)"\)$', text, re.MULTILINE)
         expected = [f"p{n:02d}" for n in range(int(first[1:]), int(last[1:]) + 1)]
         assert shown == expected, path.name
-        assert f"{{{{ {chapter}_claims }}}}" in path.read_text(encoding="utf-8")
+        assert f'chapters.chapter_counts("{chapter}")' in text
+
+
+def test_chapter_paragraph_headings_are_the_registry_titles() -> None:
+    from kursk_edition.book import paragraph_heading_problems
+
+    headings = 0
+    for path in sorted((ROOT / "chapters").glob("0*.md")):
+        text = path.read_text(encoding="utf-8")
+        assert paragraph_heading_problems(text) == [], path.name
+        headings += len(re.findall(r"^\(p\d\d\)=$", text, re.MULTILINE))
+    assert headings == 12
+    wrong = "(p07)=\n## ¶7 · Talk early\n"
+    (problem,) = paragraph_heading_problems(wrong)
+    assert problem.startswith("heading of p07 is '¶7 · Talk early'; the registry: '¶7 · Early")
 
 
 def test_count_substitutions_add_up() -> None:

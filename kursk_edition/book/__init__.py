@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import os
+import re
 from typing import Any
 
 from sphinx.application import Sphinx
@@ -20,7 +21,7 @@ from sphinx.config import Config
 from sphinx.errors import ConfigError
 from sphinx.util import logging
 
-from kursk_edition.book import charts, pages, paragraphs, printed
+from kursk_edition.book import charts, pages, paragraphs, printed, prose
 from kursk_edition.book.notebooks import execution_inputs
 from kursk_edition.chapters import markdown_text
 from kursk_edition.charts.render import BUILD_ENV_VAR
@@ -32,8 +33,34 @@ LOGGER = logging.getLogger(__name__)
 
 
 def heading_substitutions(reg: paragraph_registry.Registry) -> dict[str, str]:
-    """``{{ p01_heading }}`` and friends, so chapter headings come from the registry (as text)."""
-    return {f"{p.id}_heading": markdown_text(f"¶{p.number} · {p.title}") for p in reg.paragraphs}
+    """``{{ p01_heading }}`` and friends: a paragraph's heading from the registry (as text)."""
+    return {f"{p.id}_heading": markdown_text(heading_text(p)) for p in reg.paragraphs}
+
+
+def heading_text(paragraph: paragraph_registry.Paragraph) -> str:
+    """A paragraph's section heading: ``¶7 · Early or late talks, not the middle``."""
+    return f"¶{paragraph.number} · {paragraph.title}"
+
+
+# A paragraph's label and the heading under it, as a chapter writes them.
+_PARAGRAPH_HEADING = re.compile(r"^\((p\d\d)\)=\n#+ (.*)$", re.MULTILINE)
+
+
+def paragraph_heading_problems(source: str) -> list[str]:
+    """Each ``(pNN)=`` heading written in a chapter that is not the registry's heading text.
+
+    Chapters write these headings literally, so that a notebook shows them too; the registry
+    stays their one source, and the build fails on any that differs from it."""
+    reg = paragraph_registry.registry()
+    problems = []
+    for pid, written in _PARAGRAPH_HEADING.findall(source):
+        try:
+            expected = heading_text(reg.paragraph(pid))
+        except KeyError:
+            continue  # the {paragraph} block reports an unknown paragraph
+        if written.strip() not in (expected, markdown_text(expected)):
+            problems.append(f"heading of {pid} is {written.strip()!r}; the registry: {expected!r}")
+    return problems
 
 
 def validate_and_substitute(app: Sphinx, config: Config) -> None:
@@ -68,6 +95,11 @@ def report_failed_cell(app: Sphinx, exception: Exception | None) -> None:
         error = error.__cause__ or error.__context__
 
 
+def check_paragraph_headings(app: Sphinx, docname: str, source: list[str]) -> None:
+    for problem in paragraph_heading_problems(source[0]):
+        LOGGER.warning(f"{app.env.doc2path(docname, False)}: {problem}", location=docname)
+
+
 def note_input_dependencies(app: Sphinx, docname: str, source: list[str]) -> None:
     # Sphinx re-reads a document when a noted dependency is newer than its last read.
     if "{code-cell}" in source[0]:
@@ -81,6 +113,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     os.environ.setdefault(BUILD_ENV_VAR, "1")
     app.connect("config-inited", validate_and_substitute)
     app.connect("source-read", note_input_dependencies)
+    app.connect("source-read", check_paragraph_headings)
     app.connect("build-finished", report_failed_cell)
     app.add_directive("paragraph", paragraphs.ParagraphDirective)
     app.add_transform(paragraphs.AnnotationFootnotes)
@@ -88,4 +121,5 @@ def setup(app: Sphinx) -> dict[str, Any]:
     charts.setup(app)
     pages.setup(app)
     printed.setup(app)
+    prose.setup(app)
     return {"version": "0.2", "parallel_read_safe": True, "parallel_write_safe": True}

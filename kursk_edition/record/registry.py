@@ -186,7 +186,8 @@ def claim_counts(first: str, last: str, reg: Registry | None = None) -> dict[str
     return counts
 
 
-# The paragraphs each chapter covers (the chapters' {paragraph} blocks; tests check the match).
+# The paragraphs each chapter covers (the chapters' chapters.paragraph(...) cells; tests check
+# the match).
 CHAPTER_PARAGRAPHS: dict[str, tuple[str, str]] = {
     "ch1": ("p01", "p03"),
     "ch2": ("p04", "p06"),

@@ -21,7 +21,7 @@ from sphinx.config import Config
 from sphinx.errors import ConfigError
 from sphinx.util import logging
 
-from kursk_edition.book import charts, pages, paragraphs, printed, prose
+from kursk_edition.book import charts, pages, paragraphs, printed, prose, takeaway
 from kursk_edition.book.notebooks import execution_inputs
 from kursk_edition.chapters import markdown_text
 from kursk_edition.charts.render import BUILD_ENV_VAR
@@ -122,4 +122,5 @@ def setup(app: Sphinx) -> dict[str, Any]:
     pages.setup(app)
     printed.setup(app)
     prose.setup(app)
+    takeaway.setup(app)
     return {"version": "0.2", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -8,7 +8,8 @@ build but for the ``{web}`` and ``{print}`` roles.
   ``_latex/kursk-print.sty`` sets on the title page, on the back of the title page (licence,
   how to cite, colophon) and in the PDF's metadata. The address is the one setting
   ``html.baseurl`` in ``_config.yml`` (Sphinx's ``html_baseurl``); when it is empty the PDF
-  names no address.
+  names no address. The repository's address (``kursk_repository_url``, :mod:`takeaway`) is
+  ``\\KurskRepositoryAddress``, likewise empty when unset.
 - A LaTeX translator (a subclass of the one in use) writes a quotation's attribution with a real
   em dash: Sphinx writes ``---``, which XeLaTeX without TeX ligatures prints as three hyphens.
 - Two inline roles, ``{web}`...``` and ``{print}`...```, for the words of a caption or a sentence
@@ -97,14 +98,15 @@ def url_argument(address: str) -> str:
     return address.replace("%", r"\%").replace("#", r"\#")
 
 
-def preamble_macros(version: str, date: str, address: str) -> str:
-    """The macros ``kursk-print.sty`` reads: ``\\KurskVersion``, ``\\KurskBuildDate`` and
-    ``\\KurskWebAddress`` (empty when the address is unset)."""
+def preamble_macros(version: str, date: str, address: str, repository: str = "") -> str:
+    """The macros ``kursk-print.sty`` reads: ``\\KurskVersion``, ``\\KurskBuildDate``,
+    ``\\KurskWebAddress`` and ``\\KurskRepositoryAddress`` (each address empty when unset)."""
     return (
         "\n% The print edition (kursk_edition/print_edition.py, _latex/kursk-print.sty)\n"
         f"\\newcommand*{{\\KurskVersion}}{{{latex_escape(version)}}}\n"
         f"\\newcommand*{{\\KurskBuildDate}}{{{latex_escape(date)}}}\n"
         f"\\newcommand*{{\\KurskWebAddress}}{{{url_argument(address)}}}\n"
+        f"\\newcommand*{{\\KurskRepositoryAddress}}{{{url_argument(repository)}}}\n"
         f"\\usepackage{{{Path(STYLE_FILE).stem}}}\n"
     )
 
@@ -114,8 +116,11 @@ def _configure_latex(app: Sphinx, config: Config) -> None:
     version = edition_version(Path(app.confdir))
     date = long_date(build_date())
     address = web_address_from(config.html_baseurl)
+    repository = str(getattr(config, "kursk_repository_url", "") or "").strip()
     # _latex/kursk-print.sty itself is copied beside book.tex by latex_additional_files.
-    elements["preamble"] = elements.get("preamble", "") + preamble_macros(version, date, address)
+    elements["preamble"] = elements.get("preamble", "") + preamble_macros(
+        version, date, address, repository
+    )
 
 
 def visit_attribution(translator: LaTeXTranslator, node: nodes.Element) -> None:

@@ -57,7 +57,7 @@ test: $(BIN)/.installed $(LAB_BIN)/.installed system-tex system-browser node_mod
 	if [ $$status -eq 5 ]; then echo "make test: pytest ran no tests" >&2; exit 1; fi; \
 	exit $$status
 
-bench: $(BIN)/.installed system-tex
+bench: $(BIN)/.installed $(LAB_BIN)/.installed system-tex
 	$(BIN)/python scripts/bench.py
 
 lint: $(BIN)/.installed

@@ -116,6 +116,13 @@ def chapter_counts(chapter: str) -> Any:
     return prose.chapter_counts(chapter)
 
 
+def edition_counts() -> Any:
+    """The whole edition's count of paragraphs, claims, sources and notes."""
+    from kursk_edition import prose
+
+    return prose.edition_counts()
+
+
 def markdown(text: str) -> Any:
     """Markdown output for a cell (myst-nb parses it as MyST)."""
     from IPython.display import Markdown

@@ -92,3 +92,19 @@ def chapter_counts(chapter: str) -> Prose:
         f"{c['annotations']} source notes."
     )
     return Prose(myst=markdown_text(text), html=f"<p>{html.escape(text)}</p>", text=text)
+
+
+def edition_counts() -> Prose:
+    """The whole edition's count: paragraphs, claims by type, sources and notes."""
+    from kursk_edition.chapters import markdown_text
+    from kursk_edition.record import registry as paragraph_registry
+
+    c = paragraph_registry.count_substitutions()
+    text = (
+        f"In all, the registry holds {c['edition_paragraphs']} paragraphs and "
+        f"{c['edition_claims']} claims (factual: {c['edition_fact']}; assessments: "
+        f"{c['edition_assessment']}; forecasts: {c['edition_forecast']}; recommendations: "
+        f"{c['edition_recommendation']}), and the edition cites {c['edition_sources']} sources "
+        f"in {c['edition_notes']} margin notes and the commentary."
+    )
+    return Prose(myst=markdown_text(text), html=f"<p>{html.escape(text)}</p>", text=text)

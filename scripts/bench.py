@@ -259,7 +259,7 @@ def jupyterlab_figures(shots: Path) -> None:
     )
     timings = shots / "redraw-ms.json"
     print("JupyterLab (headless Chromium, the make lab environment, chapter 3's panel)")
-    if result.returncode != 0 or not timings.is_file():
+    if not timings.is_file():  # the test failed before any slider moved
         print(f"  not measured: the JupyterLab test failed\n{result.stdout[-2000:]}")
         return
     moves = [ms for chapter in json.loads(timings.read_text()).values() for ms in chapter]
@@ -267,8 +267,11 @@ def jupyterlab_figures(shots: Path) -> None:
     verdict = "meets" if median <= LAB_BUDGET_MS else "MISSES"
     print(
         f"  median slider move to redraw     {median:8.0f} ms   target <= {LAB_BUDGET_MS}  "
-        f"{verdict}   ({len(moves)} moves, max {max(moves):.0f} ms)"
+        f"{verdict}   ({len(moves)} moves, max {max(moves):.0f} ms; "
+        f"load average {os.getloadavg()[0]:.1f})"
     )
+    if result.returncode != 0 and median <= LAB_BUDGET_MS:
+        print(f"  (the JupyterLab test failed otherwise)\n{result.stdout[-2000:]}")
 
 
 FIRST_CHART_AND_PAINT = """() => {

@@ -91,7 +91,20 @@ def chapter_counts(chapter: str) -> Prose:
         f"forecasts: {c['forecast']}; recommendations: {c['recommendation']}) and carry "
         f"{c['annotations']} source notes."
     )
-    return Prose(myst=markdown_text(text), html=f"<p>{html.escape(text)}</p>", text=text)
+    return Prose(
+        myst=markdown_text(text), html=f"<p>{html.escape(text)}</p>{NOTEBOOK_NOTE}", text=text
+    )
+
+
+# What a notebook reader is told, once per chapter, about the book's markup that JupyterLab
+# cannot render (jupyterlab-myst knows no Sphinx roles or directives of its own).
+NOTEBOOK_NOTE = (
+    '<p style="font-size:smaller"><i>In JupyterLab some of the book\'s markup shows in plain '
+    "form: citations as their keys (the bibliography lists them), the book's figure blocks and "
+    "rubrics as collapsed boxes, numbers quoted from the models by their names (each figures "
+    "cell lists them), and a phrase written for the web and its printed alternative side by "
+    "side (read the first; the second is for paper).</i></p>"
+)
 
 
 def edition_counts() -> Prose:

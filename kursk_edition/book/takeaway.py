@@ -11,7 +11,8 @@ Part of the book's Sphinx extension (:mod:`kursk_edition.book`).
   header) is written as ``notebooks/<name>.ipynb`` by jupytext, and the whole runnable edition
   as ``kursk-edition.zip``: the tracked files (``git ls-files``; outside a git checkout, the
   source folder without builds, environments and hidden files), under one ``kursk-edition/``
-  folder, with fixed timestamps so that two builds of one commit give the same bytes. Every
+  folder, each file timed at the last commit, so that two builds of one commit give the same
+  bytes. Every
   chapter page links to both (``_templates/takeaway.html``).
 """
 
@@ -32,7 +33,7 @@ PLACEHOLDER = "<repository>"
 ZIP_NAME = "kursk-edition.zip"
 ZIP_FOLDER = "kursk-edition"
 NOTEBOOK_DIR = "notebooks"
-# The earliest time a zip entry can carry: the same bytes from every build.
+# Outside a git checkout (and for a commit before it): the earliest time a zip entry can carry.
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 # Outside a git checkout: what is never part of the edition's sources.
 NOT_SOURCES = {"_build", "node_modules", "__pycache__"}
@@ -105,14 +106,30 @@ def edition_files(root: Path) -> list[str]:
     )
 
 
+def zip_time(root: Path) -> tuple[int, int, int, int, int, int]:
+    """Every entry's time: the last commit's (UTC), so that an unzipped edition shows its files
+    as of that commit and two builds of one commit give the same bytes."""
+    import datetime as dt
+
+    try:
+        stamp = subprocess.run(
+            ["git", "log", "-1", "--format=%ct"], cwd=root, capture_output=True, check=True
+        ).stdout.strip()
+        when = dt.datetime.fromtimestamp(int(stamp), dt.UTC)
+    except (OSError, subprocess.CalledProcessError, ValueError):
+        return ZIP_TIME
+    return max(ZIP_TIME, (when.year, when.month, when.day, when.hour, when.minute, when.second))
+
+
 def write_zip(root: Path, target: Path) -> int:
     """The runnable edition as a zip (same bytes for the same files); returns the file count."""
     names = edition_files(root)
+    time = zip_time(root)
     temporary = target.with_suffix(".zip.part")
     with zipfile.ZipFile(temporary, "w", zipfile.ZIP_DEFLATED) as archive:
         for name in names:
             source = root / name
-            info = zipfile.ZipInfo(f"{ZIP_FOLDER}/{name}", date_time=ZIP_TIME)
+            info = zipfile.ZipInfo(f"{ZIP_FOLDER}/{name}", date_time=time)
             info.compress_type = zipfile.ZIP_DEFLATED
             mode = 0o755 if source.stat().st_mode & 0o111 else 0o644
             info.external_attr = (0o100000 | mode) << 16

@@ -38,6 +38,9 @@ TIMINGS: dict[str, list[float]] = {}
 # jupyterlab-myst reports a {ref} or {numref} to a label in another chapter, which a notebook
 # on its own cannot resolve (the text still shows), and notes that it wraps a multi-line
 # display in align*; it logs these as errors, several to a message. Anything else fails.
+PROSE_CELLS = ("paragraph", "chapter_counts", "edition_counts")
+PROSE_MIME = "application/vnd.kursk-edition.myst+json"
+WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 ALLOWED_CONSOLE_ERRORS = ("Cross reference target was not found", "Wrapping with \\begin{align")
 
 
@@ -291,8 +294,19 @@ def test_chapter_runs_in_jupyterlab_offline(lab: Lab, probe, chapter: str) -> No
     assert stderr == [], stderr
     assert page.locator(".jp-OutputArea-output:has-text('Error displaying widget')").count() == 0
 
-    # Every chart drawn: the figures and the panels, each a JupyterChart widget.
+    # The page's prose blocks (paragraphs, counts) and its figures and panels are all there.
+    source = (ROOT / chapter).read_text(encoding="utf-8")
+    outputs = [o["mimes"] for c in state["cells"] for o in c["outputs"]]
+    prose = sum(source.count(f"chapters.{f}(") for f in PROSE_CELLS)
+    assert sum(PROSE_MIME in mimes for mimes in outputs) == prose, chapter
+    figures = source.count("chapters.figure(") + source.count("_panel()")
+    assert sum(WIDGET_MIME in mimes for mimes in outputs) >= figures, chapter
+    assert page.locator(".kursk-paragraph").count() == source.count("chapters.paragraph(")
+
+    # Every chart drawn: the figures and the panels, each a JupyterChart widget. JupyterLab
+    # renders every cell (lab/overrides.json turns its windowing off), so all are in the page.
     charts = page.locator(".kursk-live-chart")
+    assert charts.count() >= figures, chapter
     for i in range(charts.count()):
         charts.nth(i).locator("svg.marks").first.wait_for(timeout=30_000)
         assert "JavaScript Error" not in charts.nth(i).inner_text()

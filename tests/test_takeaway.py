@@ -61,6 +61,7 @@ def test_every_notebook_chapter_page_offers_its_notebook_and_the_zip(html_dir: P
         assert f'href="../{takeaway.ZIP_NAME}" download' in page, doc
         cells = json.loads((html_dir / notebook).read_text(encoding="utf-8"))["cells"]
         assert cells and cells[0]["cell_type"] == "markdown", doc
+        assert [c["id"] for c in cells] == [f"cell-{n}" for n in range(1, len(cells) + 1)]
     intro = (html_dir / "intro.html").read_text(encoding="utf-8")
     assert '<div class="kursk-takeaway">' not in intro  # not a notebook: no sidebar links
 

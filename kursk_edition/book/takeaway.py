@@ -148,7 +148,11 @@ def write_takeaways(app: Sphinx, exception: Exception | None) -> None:
     for docname, source in chapter_notebooks(app).items():
         target = out / notebook_target(docname)
         target.parent.mkdir(parents=True, exist_ok=True)
-        jupytext.write(jupytext.read(source), target, fmt="ipynb")
+        notebook = jupytext.read(source)
+        # nbformat gives each cell a random id; numbered ids keep two builds byte-identical.
+        for number, cell in enumerate(notebook.cells, 1):
+            cell["id"] = f"cell-{number}"
+        jupytext.write(notebook, target, fmt="ipynb")
     write_zip(Path(app.srcdir), out / ZIP_NAME)
 
 

@@ -173,6 +173,32 @@ def frame_table(frame: Any, formats: Mapping[str, str]) -> str:
     return "\n".join(lines)
 
 
+# Wires the scorecard's filter form once the page is parsed (web edition only: it goes out with
+# the form, in the book's HTML, and nowhere a notebook would show it as text).
+_FILTER_SCRIPT = """<script>
+  // The filter form comes with the entries below; wire it once the page is parsed.
+  document.addEventListener("DOMContentLoaded", function () {
+    const verdict = document.getElementById("scorecard-verdict");
+    const topic = document.getElementById("scorecard-topic");
+    const count = document.getElementById("scorecard-count");
+    if (!verdict || !topic || !count) return;
+    function apply() {
+      let shown = 0;
+      document.querySelectorAll(".scorecard-entry").forEach(function (entry) {
+        const match = (!verdict.value || entry.classList.contains(verdict.value)) &&
+          (!topic.value || entry.classList.contains(topic.value));
+        entry.hidden = !match;
+        shown += match ? 1 : 0;
+      });
+      count.textContent = shown + " shown";
+    }
+    verdict.addEventListener("change", apply);
+    topic.addEventListener("change", apply);
+    apply();
+  });
+</script>"""
+
+
 def _filter_form(present_verdicts: list[str], present_topics: list[str]) -> str:
     """The scorecard's filter (HTML), offering only verdicts and topics that have entries."""
     import html
@@ -236,7 +262,7 @@ def scorecard_entries() -> Any:
     if not _in_book_build():
         # A notebook: the printed table (a filter form and {only} blocks are the book's).
         return markdown(table)
-    form = "```{raw} html\n" + _filter_form(verdicts, topics) + "\n```\n\n"
+    form = "```{raw} html\n" + _FILTER_SCRIPT + "\n" + _filter_form(verdicts, topics) + "\n```\n\n"
     return markdown(
         "::::{only} html\n"
         + form

@@ -17,7 +17,7 @@ from typing import Any
 
 import altair as alt
 
-from kursk_edition.charts import palette
+from kursk_edition.charts import palette, render
 from kursk_edition.models import timing as tm
 from kursk_edition.models.timing import DEFAULTS, TimingParams
 
@@ -41,7 +41,7 @@ DESCRIPTION = (
     "Line chart of an illustrative model of the commentary's timing argument: Ukraine's "
     "bargaining position at settlement (vertical axis) against the month talks open, Aug 2024 "
     "to Dec 2026 (horizontal axis). Shaded bands mark early, middle and late windows; the "
-    "curve dips in the middle window, and red crosses mark months where the front breaks "
+    "curve dips in the middle window, and vermilion crosses mark months where the front breaks "
     "before talks settle."
 )
 
@@ -163,7 +163,10 @@ def _decode_transforms(chart: alt.LayerChart) -> alt.LayerChart:
 def _title(subtitle: str) -> alt.Title:
     return alt.Title(
         "When to open talks: an illustrative model of the commentary's argument",
-        subtitle=[subtitle, "Red crosses: the front breaks before talks settle. Not a forecast."],
+        subtitle=[
+            subtitle,
+            "Vermilion crosses: the front breaks before talks settle. Not a forecast.",
+        ],
     )
 
 
@@ -198,7 +201,33 @@ def interactive_chart() -> alt.LayerChart:
         "month",
         _title("In the web edition, sliders below the chart change it; in print, the defaults."),
     )
-    return _decode_transforms(chart.transform_filter(match)).add_params(*sliders.values())
+    months = [tm.month_name(i) for i in range(tm.N_MONTHS)]
+    meta = render.web_usermeta(
+        "timing",
+        columns={
+            "r": {"label": "Kursk reserve (%)"},
+            "d": {"label": "Deliveries (% of 2024 level)"},
+            "s": {"label": "Kremlin stalling"},
+            "v": {
+                "label": "Position if talks open",
+                "type": "spread",
+                "parts": months,
+                "scale": 0.01,
+            },
+            "e": {"label": "Early window: months before"},
+            "l": {"label": "Late window: months from"},
+        },
+        notebook_call={
+            "function": "timing_panel",
+            "args": {
+                "month": {"name": "talks_open"},
+                "reserve": {"name": "reserve_pct"},
+                "deliveries": {"name": "deliveries", "scale": 0.01},
+            },
+        },
+    )
+    chart = _decode_transforms(chart.transform_filter(match)).add_params(*sliders.values())
+    return chart.properties(usermeta=meta)
 
 
 def static_chart(p: TimingParams = DEFAULTS) -> alt.LayerChart:
@@ -283,7 +312,9 @@ def scenarios_chart(p: TimingParams = DEFAULTS) -> alt.HConcatChart:
     return alt.hconcat(*panels).properties(
         title=alt.Title(
             "Three openings under the same assumptions (illustrative model, not a forecast)",
-            subtitle="Dashed lines: talks open and settle. Red dotted line: front-break level.",
+            subtitle=(
+                "Dashed lines: talks open and settle. Vermilion dotted line: front-break level."
+            ),
         ),
         description=(
             "Three line charts of Russia's relative advantage and Ukraine's staying power over "
@@ -349,7 +380,8 @@ def sensitivity_chart(p: TimingParams = DEFAULTS) -> alt.LayerChart:
             subtitle=[
                 "Each assumption swept over its range, others at defaults.",
                 f"Black line: the default worst month ({tm.month_name(default)}).",
-                "Red dots: the front breaks, so the worst months are the failed late openings.",
+                "Vermilion dots: the front breaks, so the worst months are the failed late"
+                " openings.",
             ],
         ),
         description=(

@@ -21,6 +21,7 @@ from kursk_edition.models.leverage import (
     TALKS_PARAMS,
     LeverageParams,
     SettlementOutcome,
+    TalksWindow,
     day_to_date,
     leverage_at_settlement,
 )
@@ -74,9 +75,18 @@ def format_readout(outcome: SettlementOutcome) -> str:
 class LeveragePanel(widgets.VBox):
     """Sliders, a readout and a chart. ``sliders[name].value = x`` updates ``readout.value``."""
 
-    def __init__(self, fixed: LeverageParams = DEFAULTS) -> None:
+    def __init__(self, fixed: LeverageParams = DEFAULTS, **start: float) -> None:
         self.fixed = fixed
         self.sliders = {name: _make_slider(name) for name in PANEL_SLIDERS}
+        unknown = set(start) - set(self.sliders)
+        if unknown:
+            raise TypeError(f"not a slider of the panel: {', '.join(sorted(unknown))}")
+        # Out-of-range values raise ValueError naming the parameter, as the model does.
+        talks = {k: v for k, v in start.items() if k in TALKS_PARAMS}
+        TalksWindow(**talks)
+        fixed.replace(**{k: v for k, v in start.items() if k in PARAMS})
+        for name, value in start.items():
+            self.sliders[name].value = value
         self.readout = widgets.HTML()
         self.chart_output = widgets.Output()
         self.outcome: SettlementOutcome | None = None
@@ -112,9 +122,23 @@ class LeveragePanel(widgets.VBox):
             display(self.chart)
 
 
-def leverage_panel(fixed: LeverageParams = DEFAULTS) -> LeveragePanel:
-    """Build the panel; ``fixed`` sets the model parameters that have no slider."""
-    return LeveragePanel(fixed)
+def leverage_panel(
+    fixed: LeverageParams = DEFAULTS,
+    *,
+    talks_start: float | None = None,
+    talks_length: float | None = None,
+    rate1: float | None = None,
+    reinforcement: float | None = None,
+) -> LeveragePanel:
+    """Build the panel; ``fixed`` sets the model parameters that have no slider, the others set
+    the sliders' starting values (the web chart's "same scenario in the notebook" line)."""
+    start = {
+        "talks_start": talks_start,
+        "talks_length": talks_length,
+        "rate1": rate1,
+        "reinforcement": reinforcement,
+    }
+    return LeveragePanel(fixed, **{k: v for k, v in start.items() if v is not None})
 
 
 def live_panel() -> LeveragePanel | None:

@@ -9,6 +9,8 @@ display maths and wide tables that a phone can read, and share metadata.
 - Display maths is a focusable, named region (it scrolls on a phone instead of shrinking);
   tables of four columns or more get the class ``kursk-stack`` and each cell the heading of its
   column in ``data-label``, so a phone shows each row as a block of labelled lines.
+- Share metadata (sphinxext-opengraph) takes the site's address from ``html.baseurl``; with
+  none, pages carry no ``og:url``.
 """
 
 from __future__ import annotations
@@ -33,9 +35,24 @@ BIBLIOGRAPHY_PAGE = "chapters/bibliography"
 STACK_COLUMNS = 4
 
 
-def add_static_path(app: Sphinx, config: Config) -> None:
+def configure(app: Sphinx, config: Config) -> None:
     if str(STATIC) not in config.html_static_path:
         config.html_static_path = [*config.html_static_path, str(STATIC)]
+    # One address for the whole edition: the share metadata's comes from html.baseurl too.
+    if "ogp_site_url" in config and not config.ogp_site_url and config.html_baseurl:
+        config.ogp_site_url = config.html_baseurl
+
+
+_OG_URL = re.compile(r'\s*<meta property="og:url"[^>]*>')
+
+
+def relative_share_url(
+    app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
+) -> None:
+    """With no address for the site (html.baseurl empty), no og:url: sphinxext-opengraph would
+    write a relative one, which share previews cannot use."""
+    if not app.config.html_baseurl and "metatags" in context:
+        context["metatags"] = _OG_URL.sub("", context["metatags"])
 
 
 def add_citation_cards(
@@ -110,7 +127,9 @@ def readable_on_a_phone(
 
 
 def setup(app: Sphinx) -> None:
-    app.connect("config-inited", add_static_path)
+    app.connect("config-inited", configure)
+    # After sphinxext-opengraph's own handler (default priority 500).
+    app.connect("html-page-context", relative_share_url, priority=800)
     app.connect("html-page-context", add_citation_cards)
     app.connect("html-page-context", add_chart_sources)
     app.connect("html-page-context", readable_on_a_phone)

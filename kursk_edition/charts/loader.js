@@ -488,7 +488,15 @@ function kurskTools(el, spec, view, key, controls, notes) {
 // Fitting the column. A single view (a layer) takes the column's width; a row of views (hconcat)
 // becomes a column of views; a map keeps its shape. Never wider than the spec asks for.
 // The width of a chart's plots (one view, or a row of views with the gaps between them).
+// A faceted chart (a column of views of one width) sizes its views by this signal.
+function kurskFacetWidth(spec) {
+  return (spec.signals || []).find((s) => s.name === 'child_width'
+    && typeof s.value === 'number') || null;
+}
+
 function kurskPlotWidth(spec) {
+  const facet = kurskFacetWidth(spec);
+  if (facet) return facet.value;
   const child = (spec.signals || []).find((s) => s.name === 'childWidth');
   if (spec.layout && child) {
     const count = (spec.marks || []).filter((m) => m.type === 'group').length || 1;
@@ -504,6 +512,9 @@ function kurskPlotWidth(spec) {
 function kurskNarrow(spec, available, padding) {
   const plots = kurskPlotWidth(spec);
   if (plots === null || plots + padding <= available) return null;
+  if (kurskFacetWidth(spec)) {
+    return {concat: false, facet: true, width: Math.max(120, available - KURSK_GUESSED_PADDING)};
+  }
   const concat = spec.layout && !spec.layout.columns
     && (spec.signals || []).some((s) => s.name === 'childWidth');
   if (concat) {
@@ -669,6 +680,10 @@ function kurskApplyNarrow(spec, narrow, available, readouts) {
     delete legend.legendX;
     delete legend.legendY;
   });
+  if (narrow.facet) {
+    kurskFacetWidth(spec).value = Math.round(narrow.width);
+    return;
+  }
   if (narrow.concat) {
     spec.layout.columns = 1;
     spec.signals.find((s) => s.name === 'childWidth').value = Math.round(narrow.child);
@@ -689,7 +704,8 @@ async function kurskFit(el, view, spec, original) {
     const drawn = svg.getBoundingClientRect().width;
     const room = el.clientWidth;
     const concat = (spec.signals || []).some((s) => s.name === 'childWidth');
-    const signal = concat ? 'childWidth' : 'width';
+    const facet = !concat && kurskFacetWidth(spec) !== null;
+    const signal = concat ? 'childWidth' : facet ? 'child_width' : 'width';
     let current;
     try {
       current = view.signal(signal);
@@ -697,14 +713,14 @@ async function kurskFit(el, view, spec, original) {
       return;
     }
     if (typeof current !== 'number') return;
-    const limit = concat ? original.childWidth : original.width;
+    const limit = concat ? original.childWidth : facet ? original.facetWidth : original.width;
     let target = current;
     if (drawn > room + 0.5) target = current - (drawn - room) - 1;
     else if (current < limit && drawn < room - 40) target = Math.min(limit, current + (room - drawn) - 1);
     target = Math.max(100, Math.floor(target));
     if (target === current) return;
     view.signal(signal, target);
-    if (!concat && (spec.projections || []).length && typeof original.height === 'number') {
+    if (!concat && !facet && (spec.projections || []).length && typeof original.height === 'number') {
       view.height(Math.round(original.height * target / original.width));
     }
     await view.runAsync();
@@ -752,8 +768,10 @@ async function kurskDraw(el, skipEntries) {
   };
   let spec = prepare();
   const childWidth = (spec.signals || []).find((s) => s.name === 'childWidth');
+  const facetWidth = kurskFacetWidth(spec);
   const original = {width: spec.width, height: spec.height,
-    childWidth: childWidth ? childWidth.value : undefined};
+    childWidth: childWidth ? childWidth.value : undefined,
+    facetWidth: facetWidth ? facetWidth.value : undefined};
   const options = {actions: false, renderer: 'svg', expressionFunctions: KURSK_EXPRESSIONS};
   // Narrow at once when even the plots do not fit (a phone); otherwise draw as built, and only
   // if that drawing is wider than its box (a column between phone and desktop) draw it again,

@@ -270,8 +270,8 @@ def scenarios_chart(p: TimingParams = DEFAULTS) -> alt.HConcatChart:
     for name, month in picks:
         if month is None:  # e.g. the front breaks, so there is no late window
             continue
-        # One y axis, on the first panel: the panels share its scale, and three fit the column.
-        y_axis = alt.Axis() if not panels else alt.Axis(title=None, labels=False, ticks=False)
+        # Every panel has its labels (stacked on a phone, each is read alone); the title once.
+        y_axis = alt.Axis(tickCount=5) if not panels else alt.Axis(title=None, tickCount=5)
         out = tm.outcome(traj, month)
         result = "front breaks first" if out.front_broke else f"position {out.position:.2f}"
         lines = (
@@ -297,7 +297,7 @@ def scenarios_chart(p: TimingParams = DEFAULTS) -> alt.HConcatChart:
         rules = (
             alt.Chart(events)
             .mark_rule(strokeDash=[4, 3], color="black")
-            .encode(x="t:Q", tooltip=["what:N"])
+            .encode(x="t:Q", tooltip=[alt.Tooltip("what:N", title="Event")])
         )
         floor = (
             alt.Chart(alt.Data(values=[{"y": p.threshold}]))
@@ -308,7 +308,7 @@ def scenarios_chart(p: TimingParams = DEFAULTS) -> alt.HConcatChart:
             name,
             subtitle=[f"Talks {tm.month_name(month)} – {tm.month_name(out.settle_month)}:", result],
         )
-        panels.append(alt.layer(lines, rules, floor).properties(title=title, width=170))
+        panels.append(alt.layer(lines, rules, floor).properties(title=title, width=160))
     return alt.hconcat(*panels).properties(
         title=alt.Title(
             "Three openings under the same assumptions (illustrative model, not a forecast)",
@@ -325,20 +325,53 @@ def scenarios_chart(p: TimingParams = DEFAULTS) -> alt.HConcatChart:
     )
 
 
+# Short names for the sensitivity chart's axis (the full ones are in its tooltips), so the labels
+# need no wrapping on a phone.
+SHORT_LABELS = {
+    "deliveries": "Deliveries",
+    "resupply": "Resupply rate",
+    "reserve_pct": "Kursk reserve",
+    "wear": "Wear at peak",
+    "threshold": "Break level",
+    "peak_month": "Peak month",
+    "fall_months": "Decline time",
+    "talks_months": "Talks length",
+    "stall": "Stalling",
+    "start_advantage": "Starting edge",
+    "rise_months": "Build-up time",
+}
+
+
+def _short(name: str, label: str) -> str:
+    return SHORT_LABELS.get(name, label)
+
+
 def sensitivity_chart(p: TimingParams = DEFAULTS) -> alt.LayerChart:
     """Range of the worst opening month as each assumption sweeps its declared range."""
     rows = tm.sensitivity(p)
-    order = [r.label for r in rows]
+    order = [_short(r.name, r.label) for r in rows]
     spans = [
-        {"label": r.label, "lo": min(r.worst_months), "hi": max(r.worst_months), "shift": r.shift}
+        {
+            "short": _short(r.name, r.label),
+            "label": r.label,
+            "lo": min(r.worst_months),
+            "hi": max(r.worst_months),
+            "shift": r.shift,
+        }
         for r in rows
     ]
     points = [
-        {"label": r.label, "worst": w, "value": v, "front": "breaks" if b else "holds"}
+        {
+            "short": _short(r.name, r.label),
+            "label": r.label,
+            "worst": w,
+            "value": v,
+            "front": "breaks" if b else "holds",
+        }
         for r in rows
         for v, w, b in zip(r.values, r.worst_months, r.front_breaks, strict=True)
     ]
-    y = alt.Y("label:N", sort=order, title=None, axis=alt.Axis(labelLimit=360))
+    y = alt.Y("short:N", sort=order, title=None)
     x_axis = alt.Axis(
         title="Worst month to open talks",
         values=MONTH_AXIS.values,
@@ -352,7 +385,10 @@ def sensitivity_chart(p: TimingParams = DEFAULTS) -> alt.LayerChart:
             x=alt.X("lo:Q", axis=x_axis, scale=alt.Scale(domain=[0, tm.N_MONTHS - 1])),
             x2="hi:Q",
             y=y,
-            tooltip=[alt.Tooltip("shift:Q", title="Shift (months)")],
+            tooltip=[
+                alt.Tooltip("label:N", title="Assumption"),
+                alt.Tooltip("shift:Q", title="Shift (months)"),
+            ],
         )
     )
     dots = (
@@ -369,7 +405,12 @@ def sensitivity_chart(p: TimingParams = DEFAULTS) -> alt.LayerChart:
                     domain=["holds", "breaks"], range=[palette.BLUE, palette.VERMILION]
                 ),
             ),
-            tooltip=["label:N", "value:Q", "worst:Q", "front:N"],
+            tooltip=[
+                alt.Tooltip("label:N", title="Assumption"),
+                alt.Tooltip("value:Q", title="Value"),
+                alt.Tooltip("worst:Q", title="Worst month (months after Aug 2024)"),
+                alt.Tooltip("front:N", title="Front"),
+            ],
         )
     )
     default = rows[0].default_worst
@@ -388,6 +429,6 @@ def sensitivity_chart(p: TimingParams = DEFAULTS) -> alt.LayerChart:
             "Range chart: for each model assumption, the span of worst opening months found "
             "when that assumption alone is varied across its declared range."
         ),
-        # Beside its labels (up to 300 px in a browser's sans-serif), the chart fits the column.
-        width=300,
+        # Beside its short labels, the chart fits the column.
+        width=420,
     )

@@ -682,6 +682,10 @@ function kurskApplyNarrow(spec, narrow, available, readouts) {
   });
   if (narrow.facet) {
     kurskFacetWidth(spec).value = Math.round(narrow.width);
+    // Vega sizes a faceted view once unless told to resize: the fit below narrows its views, and
+    // the drawing must shrink with them.
+    const autosize = typeof spec.autosize === 'object' ? spec.autosize : {type: spec.autosize || 'pad'};
+    spec.autosize = {...autosize, resize: true};
     return;
   }
   if (narrow.concat) {

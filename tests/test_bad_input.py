@@ -370,7 +370,7 @@ CASES = [
     # The updates log
     (
         "update-kind",
-        replace("data/updates.yml", "kind: correction", "kind: rumour"),
+        replace("data/updates.yml", "    kind: correction", "    kind: rumour"),
         r"updates\.yml \[.+\]: field 'kind'",
     ),
     (

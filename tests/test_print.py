@@ -125,7 +125,7 @@ def configured_web_address() -> str:
 
 
 def paragraph_titles() -> list[str]:
-    from kursk_edition import registry
+    from kursk_edition.record import registry
 
     return [f"¶{p.number} · {p.title}" for p in registry.registry().paragraphs]
 

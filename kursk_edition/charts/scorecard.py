@@ -7,16 +7,17 @@ import altair as alt
 from kursk_edition.charts import palette, render
 from kursk_edition.record.scorecard import VERDICTS, Scorecard, scorecard, slug
 
-# Okabe-Ito colours, distinguishable with the common colour-vision deficiencies; each scale runs
-# from "yes" (blue) through "partly" (sky) to "no" (vermilion).
+# Okabe-Ito colours, distinguishable with the common colour-vision deficiencies, one per verdict
+# (each scale has its own, so no two bars of the chart share a colour).
 VERDICT_COLOURS = {
     "borne out": palette.BLUE,
     "partly borne out": palette.SKY,
     "not borne out": palette.VERMILION,
     "too early to tell": palette.GREY,
-    "acted on": palette.BLUE,
-    "partly acted on": palette.SKY,
-    "not acted on": palette.VERMILION,
+    # Okabe-Ito's green darkened, so that it stays apart from the grey under deuteranopia.
+    "acted on": "#006D4F",
+    "partly acted on": palette.ORANGE,
+    "not acted on": "#000000",
 }
 
 

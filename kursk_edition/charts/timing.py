@@ -125,7 +125,10 @@ def _curve_layers(rows: list[dict[str, Any]], month: str, title: alt.Title) -> a
         .transform_filter("datum.broke")
     )
     chosen = base.transform_filter(f"datum.i == {month}")
-    rule = chosen.mark_rule(color="black", strokeDash=[4, 3])
+    # Stops above the readout in the bottom-left corner, so no text is crossed by it.
+    rule = chosen.mark_rule(color="black", strokeDash=[4, 3]).encode(
+        y=alt.value(0), y2=alt.value(HEIGHT - 24)
+    )
     point = chosen.mark_point(color="black", size=120, filled=True).encode(y=y)
     # No x encoding: the readout sits in the bottom-left corner, not at the selected month.
     readout = (

@@ -6,7 +6,8 @@
   myst-nb through its own cache; Sphinx is told that each chapter with code depends on the
   package and ``data/``, so a change there re-reads and re-executes it.
 - ``{paragraph}`` blocks (:mod:`paragraphs`), chart nodes (:mod:`charts`), what each page
-  loads (:mod:`pages`), the print edition (:mod:`printed`) and the bibliography's style
+  loads (:mod:`pages`), the web reader's citation cards, tables and maths (:mod:`reader`), the
+  print edition (:mod:`printed`) and the bibliography's style
   (:mod:`bibliography`, a pybtex plugin) each have a module of their own.
 """
 
@@ -21,7 +22,7 @@ from sphinx.config import Config
 from sphinx.errors import ConfigError
 from sphinx.util import logging
 
-from kursk_edition.book import charts, pages, paragraphs, printed, prose, takeaway
+from kursk_edition.book import charts, pages, paragraphs, printed, prose, reader, takeaway
 from kursk_edition.book.notebooks import execution_inputs
 from kursk_edition.chapters import markdown_text
 from kursk_edition.charts.render import BUILD_ENV_VAR
@@ -120,6 +121,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_post_transform(paragraphs.TidySidenotes)
     charts.setup(app)
     pages.setup(app)
+    reader.setup(app)
     printed.setup(app)
     prose.setup(app)
     takeaway.setup(app)

@@ -112,6 +112,32 @@ MAP_DESCRIPTION = (
 )
 
 
+# The columns of the charts' data, as the data table and the CSV name them.
+TIMELINE_COLUMNS: dict[str, Any] = {
+    "date": {"label": "Date", "type": "date"},
+    "day": None,
+    "lane": None,
+    "category": {"label": "Category"},
+    "title": {"label": "Event"},
+    "paragraphs": {"label": "Paragraphs"},
+    "sources": {"label": "Sources"},
+    "note": {"label": "Note"},
+}
+MAP_COLUMNS: dict[str, Any] = {
+    "place": {"label": "Place"},
+    "kind": {"label": "Kind"},
+    "group": None,
+    "country": {"label": "Country"},
+    "lat": {"label": "Latitude"},
+    "lon": {"label": "Longitude"},
+    "sources": {"label": "Sources"},
+    "note": {"label": "Note"},
+    "label": None,
+    "short": None,
+    "major": None,
+}
+
+
 # Data helpers
 def sources(keys: list[str]) -> str:
     return "; ".join(source_title(k) for k in keys)
@@ -292,7 +318,10 @@ def _timeline(events: pd.DataFrame | None, interactive: bool) -> alt.LayerChart:
     )
     return alt.layer(rule, label, points).properties(
         title=title,
-        usermeta=render.print_subtitle([static, dashed]),
+        usermeta={
+            **render.print_subtitle([static, dashed]),
+            **render.web_usermeta("timeline", columns=TIMELINE_COLUMNS),
+        },
         description=TIMELINE_DESCRIPTION.format(
             n=len(rows),
             first=_month(rows[0]) if rows else "",
@@ -363,7 +392,13 @@ def _label_layers(used: list[tuple[str, bool]]) -> list[alt.Chart]:
             if major:
                 style |= {"fontSize": 12, "fontWeight": "bold", "color": "#222"}
             else:
-                style |= {"fontSize": 10, "color": "#8a3b00"}
+                # Minor labels (the air bases) only where the map has room for them: at phone
+                # width they would collide with the towns' (the points and tooltips remain).
+                style |= {
+                    "fontSize": 10,
+                    "color": "#8a3b00",
+                    "opacity": alt.expr("width < 400 ? 0 : 1"),
+                }
             layers.append(
                 base.transform_filter(
                     f"datum.label == '{position}' && datum.major == {str(major).lower()}"
@@ -399,7 +434,13 @@ def locator_map(places: pd.DataFrame | None = None) -> alt.LayerChart:
     water = (
         alt.Chart(alt.Data(values=[{}]))
         .mark_rect(color=WATER)
-        .encode(x=alt.value(0), x2=alt.value(MAP_WIDTH), y=alt.value(0), y2=alt.value(MAP_HEIGHT))
+        # The drawing's own size, so the water still fills a map drawn narrower on a phone.
+        .encode(
+            x=alt.value(0),
+            x2=alt.value(alt.expr("width")),
+            y=alt.value(0),
+            y2=alt.value(alt.expr("height")),
+        )
     )
     countries = (
         alt.Chart(land)
@@ -458,9 +499,12 @@ def locator_map(places: pd.DataFrame | None = None) -> alt.LayerChart:
         alt.layer(water, countries, country_labels, points, *labels)
         .properties(
             title=title,
-            usermeta=render.print_subtitle(
-                ["Circles: towns and cities; triangles: air bases.", borders]
-            ),
+            usermeta={
+                **render.print_subtitle(
+                    ["Circles: towns and cities; triangles: air bases.", borders]
+                ),
+                **render.web_usermeta("places", columns=MAP_COLUMNS),
+            },
             description=_map_description(rows),
             width=MAP_WIDTH,
             height=MAP_HEIGHT,

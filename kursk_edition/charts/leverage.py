@@ -17,7 +17,7 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
-from kursk_edition.charts import palette
+from kursk_edition.charts import palette, render
 from kursk_edition.models.leverage import (
     DAYS_PER_MONTH,
     DEFAULTS,
@@ -38,7 +38,35 @@ EPOCH_MS = 1722902400000
 
 DAY_MS = 86_400_000
 X_DOMAIN_DAYS = (-5, 420)
-"""Days shown on the x axis (late Jul 2024 to late Sep 2025); talks windows beyond are clipped."""
+"""Days shown on the x axis of the printed charts (late Jul 2024 to late Sep 2025)."""
+
+INTERACTIVE_DAYS = (
+    -5,
+    int(TalksWindow.declared()["talks_start"].high + TalksWindow.declared()["talks_length"].high)
+    + 5,
+)
+"""Days on the interactive chart's x axis: every talks window the sliders can set is drawn
+(the latest ends on day 720, early August 2026)."""
+
+NEVER_DAYS = 100_000
+"""An expected recapture day beyond this is "never" (a zero recapture rate)."""
+
+Y_DOMAIN = (0, 1600)
+"""Held area (km²) on every chart of the model: the highest estimate (1,376 km²) drawn whole."""
+
+ESTIMATE_COLUMNS: dict[str, Any] = {
+    "claimant": {"label": "Claimed by"},
+    "date": {"label": "Date", "type": "date"},
+    "km2": {"label": "Area held (km²)"},
+    "source": {"label": "Kind of estimate"},
+    "cite": {"label": "Source", "type": "source"},
+    "t": None,
+    "title": None,
+    "when": None,
+    "day": None,
+    "scenario": {"label": "Curve"},
+}
+"""The columns of the estimates and curves, as the data table and the CSV name them."""
 
 CURVE_STEP = 2
 """Model curve sampled every 2 days by a Vega sequence generator (no embedded rows)."""
@@ -63,6 +91,9 @@ def _side(claimant: str) -> str:
     return "Open-source / independent"
 
 
+# The model's curves, in every chart of the model.
+MODEL_GREY = "#444"
+
 # Okabe-Ito, with a shape per group as well, so neither colour nor shape alone carries it.
 SOURCE_COLOURS = {
     "Ukrainian claim": palette.BLUE,
@@ -86,6 +117,27 @@ def _observed_frame(observed: pd.DataFrame | None) -> pd.DataFrame:
     out["source"] = out["claimant"].map(_side)
     out["title"] = out["cite"].map(source_title)
     return out
+
+
+def _estimate_encoding() -> dict[str, Any]:
+    """How every chart of the model draws the estimates: Okabe-Ito colour and a shape per kind
+    of source (so neither colour nor shape alone carries it), tooltips in words."""
+    legend = alt.Legend(orient="bottom", title="Estimate")
+    return {
+        "color": alt.Color(
+            "source:N",
+            legend=legend,
+            scale=alt.Scale(domain=list(SOURCE_COLOURS), range=list(SOURCE_COLOURS.values())),
+        ),
+        # Same field, title, domain and legend as the colour, so Vega-Lite merges the legends.
+        "shape": alt.Shape("source:N", legend=legend, scale=alt.Scale(domain=list(SOURCE_COLOURS))),
+        "tooltip": [
+            alt.Tooltip("claimant:N", title="Claimed by"),
+            alt.Tooltip("date:N", title="Date"),
+            alt.Tooltip("km2:Q", title="Area held (km²)", format=",.0f"),
+            alt.Tooltip("title:N", title="Source"),
+        ],
+    }
 
 
 def _num(value: float) -> str:
@@ -186,15 +238,18 @@ def interactive_chart(
     p = _expressions(values)
     x_scale = alt.Scale(
         type="utc",
-        domain=[EPOCH_MS + X_DOMAIN_DAYS[0] * DAY_MS, EPOCH_MS + X_DOMAIN_DAYS[1] * DAY_MS],
+        domain=[EPOCH_MS + INTERACTIVE_DAYS[0] * DAY_MS, EPOCH_MS + INTERACTIVE_DAYS[1] * DAY_MS],
     )
-    y_scale = alt.Scale(domain=[0, 1500])
+    # Headroom above the estimates for the three lines of the readout.
+    y_scale = alt.Scale(domain=[0, 2000])
     x_axis = alt.Axis(title=None, format="%b %Y")
 
     curve = (
-        alt.Chart(alt.sequence(0, X_DOMAIN_DAYS[1] + 1, CURVE_STEP, as_="day"), name="model_curve")
+        alt.Chart(
+            alt.sequence(0, INTERACTIVE_DAYS[1] + 1, CURVE_STEP, as_="day"), name="model_curve"
+        )
         .transform_calculate(area=area_expr("datum.day", p), t=f"{EPOCH_MS} + datum.day * {DAY_MS}")
-        .mark_line(color="#444", strokeWidth=2)
+        .mark_line(color=MODEL_GREY, strokeWidth=2)
         .encode(
             x=alt.X("t:T", scale=x_scale, axis=x_axis),
             y=alt.Y("area:Q", scale=y_scale, title="Area held by Ukraine in Kursk oblast (km²)"),
@@ -206,15 +261,18 @@ def interactive_chart(
     readout_base = readout_base.transform_calculate(
         ms_s=f"{EPOCH_MS} + datum.t_s * {DAY_MS}",
         ms_e=f"{EPOCH_MS} + datum.t_e * {DAY_MS}",
-        ms_exp=f"{EPOCH_MS} + min(datum.t_exp, 100000) * {DAY_MS}",
+        ms_exp=f"{EPOCH_MS} + min(datum.t_exp, {NEVER_DAYS}) * {DAY_MS}",
         line1=(
             "'Talks end ' + utcFormat(datum.ms_e, '%d %b %Y') + ': Ukraine holds '"
             " + format(datum.area_e, ',.0f') + ' km², leverage ' + format(datum.leverage, '.2f')"
         ),
-        line2=(
-            "'Moscow can expect to retake it before talks end: '"
-            " + (datum.retake_first ? 'YES (expects ' + utcFormat(datum.ms_exp, '%d %b %Y')"
-            " + ')' : 'no')"
+        # Moscow's expectation is judged from the area held as talks open (the ¶6 test), which
+        # the line may pass later (Ukraine still advancing): the readout says what it is based on.
+        line2=("'Moscow, seeing ' + format(datum.area_s, ',.0f') + ' km² held as talks open,'"),
+        line3=(
+            f"datum.t_exp >= {NEVER_DAYS} ? 'expects never to retake it'"
+            " : 'expects it all back by ' + utcFormat(datum.ms_exp, '%d %b %Y')"
+            " + (datum.retake_first ? ', before talks end' : ', after talks end')"
         ),
     )
     # The readout row feeds four marks; only the first keeps the name "readout" (names are unique).
@@ -223,18 +281,28 @@ def interactive_chart(
     )
     expected_rule = (
         readout_base.mark_rule(strokeDash=[4, 3], color=palette.VERMILION, clip=True)
-        .encode(x=alt.X("ms_exp:T", scale=x_scale, axis=x_axis))
+        # Below the readout's three lines, so no text is crossed.
+        .encode(
+            x=alt.X("ms_exp:T", scale=x_scale, axis=x_axis),
+            y=alt.value(52),
+            y2=alt.value(HEIGHT),
+        )
         .properties(name="readout_expected")
     )
     text1 = (
-        readout_base.mark_text(align="right", x=WIDTH - 4, y=10, fontSize=12)
+        readout_base.mark_text(align="right", x=alt.expr("width - 4"), y=10, fontSize=12)
         .encode(text="line1:N")
         .properties(name="readout_line1")
     )
     text2 = (
-        readout_base.mark_text(align="right", x=WIDTH - 4, y=26, fontSize=12)
+        readout_base.mark_text(align="right", x=alt.expr("width - 4"), y=26, fontSize=12)
         .encode(text="line2:N")
         .properties(name="readout_line2")
+    )
+    text3 = (
+        readout_base.mark_text(align="right", x=alt.expr("width - 4"), y=42, fontSize=12)
+        .encode(text="line3:N")
+        .properties(name="readout_line3")
     )
 
     obs = _observed_frame(observed)
@@ -244,39 +312,26 @@ def interactive_chart(
         .encode(
             x=alt.X("t:T", scale=x_scale, axis=x_axis),
             y=alt.Y("km2:Q", scale=y_scale),
-            color=alt.Color(
-                "source:N",
-                title="Estimate",
-                legend=alt.Legend(orient="bottom"),
-                scale=alt.Scale(domain=list(SOURCE_COLOURS), range=list(SOURCE_COLOURS.values())),
-            ),
-            # Same field, title, domain and legend as the colour, so Vega-Lite merges the legends.
-            shape=alt.Shape(
-                "source:N",
-                title="Estimate",
-                legend=alt.Legend(orient="bottom"),
-                scale=alt.Scale(domain=list(SOURCE_COLOURS)),
-            ),
-            tooltip=[
-                alt.Tooltip("claimant:N", title="Claimed by"),
-                alt.Tooltip("date:N", title="Date"),
-                alt.Tooltip("km2:Q", title="km²", format=",.0f"),
-                alt.Tooltip("title:N", title="Source"),
-            ],
+            **_estimate_encoding(),
         )
     )
     return (
-        alt.layer(window, expected_rule, curve, points, text1, text2)
+        alt.layer(window, expected_rule, curve, points, text1, text2, text3)
         .add_params(*sliders)
         .properties(
+            usermeta=render.web_usermeta(
+                "leverage",
+                columns=ESTIMATE_COLUMNS,
+                notebook_call={"function": "leverage_panel"},
+            ),
             width=WIDTH,
             height=HEIGHT,
             title=alt.Title(
                 "Kursk: ground held versus a negotiation window",
-                subtitle=(
-                    "Line: model. Dots: sourced estimates. Shade: talks. "
-                    "Red dashes: Moscow's expected recapture date."
-                ),
+                subtitle=[
+                    "Line: model. Shapes: sourced estimates. Shade: talks.",
+                    "Vermilion dashes: when Moscow, as talks open, expects it all back.",
+                ],
             ),
             description=(
                 "Line chart of the area Ukraine held in Russia's Kursk oblast, August 2024 to "
@@ -310,10 +365,8 @@ def _points(observed: pd.DataFrame | None) -> alt.Chart:
         .mark_point(filled=True, size=50, opacity=0.9)
         .encode(
             x=alt.X("when:T", title=None, axis=_STATIC_X),
-            y=alt.Y("km2:Q"),
-            shape=alt.Shape("source:N", title="Estimate", legend=alt.Legend(orient="bottom")),
-            color=alt.value("#333"),
-            tooltip=["claimant:N", "date:N", "km2:Q", "cite:N"],
+            y=alt.Y("km2:Q", scale=alt.Scale(domain=list(Y_DOMAIN))),
+            **_estimate_encoding(),
         )
     )
 
@@ -333,10 +386,14 @@ def static_chart(
     gone_text = "never" if math.isinf(gone) else day_to_date(gone).strftime("%d %b %Y")
     line = (
         alt.Chart(curve)
-        .mark_line(color=palette.BLUE, strokeWidth=2)
+        .mark_line(color=MODEL_GREY, strokeWidth=2)
         .encode(
             x=alt.X("date:T", title=None, axis=_STATIC_X),
-            y=alt.Y("km2:Q", title="Area held by Ukraine in Kursk oblast (km²)"),
+            y=alt.Y(
+                "km2:Q",
+                title="Area held by Ukraine in Kursk oblast (km²)",
+                scale=alt.Scale(domain=list(Y_DOMAIN)),
+            ),
         )
     )
     layers: list[alt.Chart] = [line, _points(observed)]
@@ -348,6 +405,7 @@ def static_chart(
         shade = alt.Chart(window).mark_rect(opacity=0.15, color=palette.SKY, clip=True)
         layers.insert(0, shade.encode(x="start:T", x2="end:T"))
     return alt.layer(*layers).properties(
+        usermeta=render.web_usermeta("leverage-fitted", columns=ESTIMATE_COLUMNS),
         width=WIDTH,
         height=HEIGHT,
         title=alt.Title(
@@ -372,26 +430,31 @@ def counterfactual_chart(
     """History as fitted versus a counterfactual with extra reinforcement (default 0.4)."""
     base = params.replace(reinforcement=0.0)
     alt_params = params.replace(reinforcement=reinforcement)
-    label = f"Extra reinforcement: recapture {reinforcement:.0%} slower"
+    label = f"Recapture {reinforcement:.0%} slower"
     frames = pd.concat([_curve_frame("As fitted", base), _curve_frame(label, alt_params)])
     gone_base, gone_alt = gone_day(base), gone_day(alt_params)
     fmt = lambda d: "never" if math.isinf(d) else day_to_date(d).strftime("%d %b %Y")  # noqa: E731
     lines = (
         alt.Chart(frames)
-        .mark_line(strokeWidth=2)
+        .mark_line(strokeWidth=2, color=MODEL_GREY)
         .encode(
             x=alt.X("date:T", title=None, axis=_STATIC_X),
-            y=alt.Y("km2:Q", title="Area held by Ukraine in Kursk oblast (km²)"),
-            color=alt.Color(
-                "scenario:N",
-                title=None,
-                # One entry per line, so it sits beside the estimates' legend within the column.
-                legend=alt.Legend(orient="bottom", direction="vertical", labelLimit=400),
+            y=alt.Y(
+                "km2:Q",
+                title="Area held by Ukraine in Kursk oblast (km²)",
+                scale=alt.Scale(domain=list(Y_DOMAIN)),
             ),
-            strokeDash=alt.StrokeDash("scenario:N", legend=None),
+            # The model's lines in the model's grey, told apart by their dashes.
+            strokeDash=alt.StrokeDash(
+                "scenario:N",
+                title="Model",
+                legend=alt.Legend(orient="bottom", direction="vertical"),
+                scale=alt.Scale(domain=["As fitted", label], range=[[1, 0], [6, 3]]),
+            ),
         )
     )
     return alt.layer(lines, _points(observed)).properties(
+        usermeta=render.web_usermeta("leverage-counterfactual", columns=ESTIMATE_COLUMNS),
         width=WIDTH,
         height=HEIGHT,
         title=alt.Title(

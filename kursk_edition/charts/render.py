@@ -18,6 +18,7 @@ import json
 import math
 import os
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -136,6 +137,30 @@ def _cell(value: Any) -> str:
     return midnight.group(1) if midnight else text
 
 
+def _column_plan(spec: dict[str, Any], columns: list[str]) -> list[tuple[str, str, str]]:
+    """(field, heading, type) for each column the table shows, from ``usermeta.kursk_web``'s
+    ``columns`` (a ``None`` drops a field; ``type`` is ``date``, ``source`` or absent)."""
+    declared = web_meta(spec).get("columns") or {}
+    plan = []
+    for column in columns:
+        hook = declared.get(column, {})
+        if hook is None:
+            continue
+        plan.append((column, hook.get("label", column), hook.get("type", "value")))
+    return plan
+
+
+def _typed_cell(value: Any, kind: str) -> str:
+    if kind == "date" and isinstance(value, int | float) and not isinstance(value, bool):
+        return datetime.fromtimestamp(value / 1000, tz=UTC).strftime("%Y-%m-%d")
+    if kind == "source" and value:
+        from kursk_edition.record.bibliography import source_title
+
+        keys = value if isinstance(value, list) else [value]
+        return "; ".join(source_title(k) for k in keys)
+    return _cell(value)
+
+
 def data_table_html(spec: dict[str, Any]) -> str:
     """The chart's data as HTML tables in a closed <details>: readable without seeing the chart."""
     tables = _records(spec)
@@ -156,15 +181,18 @@ def data_table_html(spec: dict[str, Any]) -> str:
         # Columns by name: a chapter read from the execution cache has its records' keys sorted
         # (nbformat writes JSON with sorted keys), a fresh run has them in the order the code
         # made them, and the page must not depend on which. Nested objects (map geometry) are
-        # not table data.
+        # not table data. The chart's declared columns give headings, dates and source titles.
         columns = sorted({key for row in rows for key in row})
         columns = [c for c in columns if not any(isinstance(r.get(c), dict) for r in rows)]
+        plan = _column_plan(spec, columns)
         caption = f"Table {number} of {len(tables)}: {len(rows)} row{'s' * (len(rows) != 1)}"
-        if any(isinstance(r.get(c), float) for r in rows for c in columns):
+        if any(isinstance(r.get(c), float) for r in rows for c, _, kind in plan if kind == "value"):
             caption += f" (numbers to {SIGNIFICANT_DIGITS} significant digits)"
-        head = "".join(f'<th scope="col">{html.escape(str(c))}</th>' for c in columns)
+        head = "".join(f'<th scope="col">{html.escape(str(label))}</th>' for _, label, _ in plan)
         body = "".join(
-            "<tr>" + "".join(f"<td>{html.escape(_cell(r.get(c)))}</td>" for c in columns) + "</tr>"
+            "<tr>"
+            + "".join(f"<td>{html.escape(_typed_cell(r.get(c), kind))}</td>" for c, _, kind in plan)
+            + "</tr>"
             for r in rows
         )
         parts.append(
@@ -180,22 +208,81 @@ def vega_spec(spec: dict[str, Any]) -> dict[str, Any]:
     return vlc.vegalite_to_vega(spec, vl_version=VEGALITE_VERSION)
 
 
+def _attribute(value: Any) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True)
+    return html.escape(text, quote=True)
+
+
 def chart_html(spec: dict[str, Any]) -> str:
     """The static-HTML form of a chart: a container plus its spec (compiled to Vega), drawn by
-    the shared script, and the chart's data as a table for readers who cannot see the chart."""
+    the shared script, and the chart's data as a table for readers who cannot see the chart.
+
+    The chart's ``usermeta.kursk_web`` becomes the container's ``data-scenario`` (the URL's
+    name for its controls), ``data-notebook-call`` (the notebook panel that opens the same
+    scenario) and ``data-columns`` (headings and types of its data, for the CSV download)."""
     ident = spec_id(spec)
     # Escape "</" so a string in the data cannot close the script element.
     payload = json.dumps(vega_spec(spec), sort_keys=True, separators=(",", ":"))
     payload = payload.replace("</", "<\\/")
     label = html.escape(str(spec.get("description") or spec.get("title") or "Chart"), quote=True)
-    # Focusable: on a screen narrower than the chart, the chart scrolls in its own box, and a
-    # keyboard must be able to scroll it (axe: scrollable-region-focusable).
+    meta = web_meta(spec)
+    hooks = "".join(
+        f' data-{name}="{_attribute(meta[key])}"'
+        for key, name in (
+            ("scenario", "scenario"),
+            ("notebook_call", "notebook-call"),
+            ("columns", "columns"),
+        )
+        if meta.get(key) is not None
+    )
+    # Not focusable: the chart fits its column (the loader sizes it), so it never scrolls.
     return (
-        f'<div class="{CHART_CLASS}" id="{ident}" data-spec-id="{ident}-spec" tabindex="0" '
+        f'<div class="{CHART_CLASS}" id="{ident}" data-spec-id="{ident}-spec"{hooks} '
         f'role="figure" aria-label="{label}"></div>\n'
         f'<script type="application/json" id="{ident}-spec">{payload}</script>'
         f"{data_table_html(spec)}"
     )
+
+
+# What a chart tells the web page about itself: Vega-Lite's ``usermeta``, which renderers ignore.
+WEB_META = "kursk_web"
+
+
+def web_usermeta(
+    scenario: str,
+    columns: dict[str, Any] | None = None,
+    notebook_call: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """``usermeta`` for the web page: the chart's name in scenario links, its data's columns
+    (``{field: {"label": ..., "type": "date" | "source"} | None}``, ``None`` dropping a field)
+    and the notebook panel that opens the same scenario
+    (``{"function": ..., "args": {param: {"name": argument, "scale": factor}}}``)."""
+    meta: dict[str, Any] = {"scenario": scenario}
+    if columns is not None:
+        meta["columns"] = columns
+    if notebook_call is not None:
+        meta["notebook_call"] = notebook_call
+    return {WEB_META: meta}
+
+
+def web_meta(spec: dict[str, Any]) -> dict[str, Any]:
+    return (spec.get("usermeta") or {}).get(WEB_META) or {}
+
+
+def source_keys(spec: dict[str, Any]) -> set[str]:
+    """The bibliography keys in the chart's data: values of the columns declared as sources."""
+    fields = {
+        field
+        for field, hook in (web_meta(spec).get("columns") or {}).items()
+        if isinstance(hook, dict) and hook.get("type") == "source"
+    }
+    keys: set[str] = set()
+    for rows in _records(spec):
+        for row in rows:
+            for field in fields:
+                value = row.get(field)
+                keys.update(value if isinstance(value, list) else [value] if value else [])
+    return keys
 
 
 # Where a chart keeps what changes in print: Vega-Lite's ``usermeta``, which renderers ignore.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import altair as alt
 
-from kursk_edition.charts import palette
+from kursk_edition.charts import palette, render
 from kursk_edition.record.scorecard import VERDICTS, Scorecard, scorecard, slug
 
 # Okabe-Ito colours, distinguishable with the common colour-vision deficiencies, one per verdict
@@ -65,8 +65,22 @@ def tally_chart(card: Scorecard | None = None) -> alt.Chart:
                 legend=None,
             ),
             row=alt.Row("kind:N", title=None, sort=["Forecasts", "Recommendations"]),
-            tooltip=["verdict:N", "count:Q"],
+            tooltip=[
+                alt.Tooltip("verdict:N", title="Verdict"),
+                alt.Tooltip("count:Q", title="Claims"),
+            ],
         )
         .resolve_scale(y="independent")
-        .properties(width=420, height=alt.Step(24))
+        .properties(
+            width=420,
+            height=alt.Step(24),
+            usermeta=render.web_usermeta(
+                "score-tally",
+                columns={
+                    "verdict": {"label": "Verdict"},
+                    "count": {"label": "Claims"},
+                    "kind": {"label": "Kind"},
+                },
+            ),
+        )
     )

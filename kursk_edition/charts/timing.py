@@ -17,7 +17,7 @@ from typing import Any
 
 import altair as alt
 
-from kursk_edition.charts import palette
+from kursk_edition.charts import palette, render
 from kursk_edition.models import timing as tm
 from kursk_edition.models.timing import DEFAULTS, TimingParams
 
@@ -41,7 +41,7 @@ DESCRIPTION = (
     "Line chart of an illustrative model of the commentary's timing argument: Ukraine's "
     "bargaining position at settlement (vertical axis) against the month talks open, Aug 2024 "
     "to Dec 2026 (horizontal axis). Shaded bands mark early, middle and late windows; the "
-    "curve dips in the middle window, and red crosses mark months where the front breaks "
+    "curve dips in the middle window, and vermilion crosses mark months where the front breaks "
     "before talks settle."
 )
 
@@ -125,7 +125,10 @@ def _curve_layers(rows: list[dict[str, Any]], month: str, title: alt.Title) -> a
         .transform_filter("datum.broke")
     )
     chosen = base.transform_filter(f"datum.i == {month}")
-    rule = chosen.mark_rule(color="black", strokeDash=[4, 3])
+    # Stops above the readout in the bottom-left corner, so no text is crossed by it.
+    rule = chosen.mark_rule(color="black", strokeDash=[4, 3]).encode(
+        y=alt.value(0), y2=alt.value(HEIGHT - 24)
+    )
     point = chosen.mark_point(color="black", size=120, filled=True).encode(y=y)
     # No x encoding: the readout sits in the bottom-left corner, not at the selected month.
     readout = (
@@ -163,7 +166,10 @@ def _decode_transforms(chart: alt.LayerChart) -> alt.LayerChart:
 def _title(subtitle: str) -> alt.Title:
     return alt.Title(
         "When to open talks: an illustrative model of the commentary's argument",
-        subtitle=[subtitle, "Red crosses: the front breaks before talks settle. Not a forecast."],
+        subtitle=[
+            subtitle,
+            "Vermilion crosses: the front breaks before talks settle. Not a forecast.",
+        ],
     )
 
 
@@ -198,7 +204,33 @@ def interactive_chart() -> alt.LayerChart:
         "month",
         _title("In the web edition, sliders below the chart change it; in print, the defaults."),
     )
-    return _decode_transforms(chart.transform_filter(match)).add_params(*sliders.values())
+    months = [tm.month_name(i) for i in range(tm.N_MONTHS)]
+    meta = render.web_usermeta(
+        "timing",
+        columns={
+            "r": {"label": "Kursk reserve (%)"},
+            "d": {"label": "Deliveries (% of 2024 level)"},
+            "s": {"label": "Kremlin stalling"},
+            "v": {
+                "label": "Position if talks open",
+                "type": "spread",
+                "parts": months,
+                "scale": 0.01,
+            },
+            "e": {"label": "Early window: months before"},
+            "l": {"label": "Late window: months from"},
+        },
+        notebook_call={
+            "function": "timing_panel",
+            "args": {
+                "month": {"name": "talks_open"},
+                "reserve": {"name": "reserve_pct"},
+                "deliveries": {"name": "deliveries", "scale": 0.01},
+            },
+        },
+    )
+    chart = _decode_transforms(chart.transform_filter(match)).add_params(*sliders.values())
+    return chart.properties(usermeta=meta)
 
 
 def static_chart(p: TimingParams = DEFAULTS) -> alt.LayerChart:
@@ -241,8 +273,8 @@ def scenarios_chart(p: TimingParams = DEFAULTS) -> alt.HConcatChart:
     for name, month in picks:
         if month is None:  # e.g. the front breaks, so there is no late window
             continue
-        # One y axis, on the first panel: the panels share its scale, and three fit the column.
-        y_axis = alt.Axis() if not panels else alt.Axis(title=None, labels=False, ticks=False)
+        # Every panel has its labels (stacked on a phone, each is read alone); the title once.
+        y_axis = alt.Axis(tickCount=5) if not panels else alt.Axis(title=None, tickCount=5)
         out = tm.outcome(traj, month)
         result = "front breaks first" if out.front_broke else f"position {out.position:.2f}"
         lines = (
@@ -268,7 +300,7 @@ def scenarios_chart(p: TimingParams = DEFAULTS) -> alt.HConcatChart:
         rules = (
             alt.Chart(events)
             .mark_rule(strokeDash=[4, 3], color="black")
-            .encode(x="t:Q", tooltip=["what:N"])
+            .encode(x="t:Q", tooltip=[alt.Tooltip("what:N", title="Event")])
         )
         floor = (
             alt.Chart(alt.Data(values=[{"y": p.threshold}]))
@@ -279,11 +311,13 @@ def scenarios_chart(p: TimingParams = DEFAULTS) -> alt.HConcatChart:
             name,
             subtitle=[f"Talks {tm.month_name(month)} – {tm.month_name(out.settle_month)}:", result],
         )
-        panels.append(alt.layer(lines, rules, floor).properties(title=title, width=170))
+        panels.append(alt.layer(lines, rules, floor).properties(title=title, width=160))
     return alt.hconcat(*panels).properties(
         title=alt.Title(
             "Three openings under the same assumptions (illustrative model, not a forecast)",
-            subtitle="Dashed lines: talks open and settle. Red dotted line: front-break level.",
+            subtitle=(
+                "Dashed lines: talks open and settle. Vermilion dotted line: front-break level."
+            ),
         ),
         description=(
             "Three line charts of Russia's relative advantage and Ukraine's staying power over "
@@ -294,20 +328,53 @@ def scenarios_chart(p: TimingParams = DEFAULTS) -> alt.HConcatChart:
     )
 
 
+# Short names for the sensitivity chart's axis (the full ones are in its tooltips), so the labels
+# need no wrapping on a phone.
+SHORT_LABELS = {
+    "deliveries": "Deliveries",
+    "resupply": "Resupply rate",
+    "reserve_pct": "Kursk reserve",
+    "wear": "Wear at peak",
+    "threshold": "Break level",
+    "peak_month": "Peak month",
+    "fall_months": "Decline time",
+    "talks_months": "Talks length",
+    "stall": "Stalling",
+    "start_advantage": "Starting edge",
+    "rise_months": "Build-up time",
+}
+
+
+def _short(name: str, label: str) -> str:
+    return SHORT_LABELS.get(name, label)
+
+
 def sensitivity_chart(p: TimingParams = DEFAULTS) -> alt.LayerChart:
     """Range of the worst opening month as each assumption sweeps its declared range."""
     rows = tm.sensitivity(p)
-    order = [r.label for r in rows]
+    order = [_short(r.name, r.label) for r in rows]
     spans = [
-        {"label": r.label, "lo": min(r.worst_months), "hi": max(r.worst_months), "shift": r.shift}
+        {
+            "short": _short(r.name, r.label),
+            "label": r.label,
+            "lo": min(r.worst_months),
+            "hi": max(r.worst_months),
+            "shift": r.shift,
+        }
         for r in rows
     ]
     points = [
-        {"label": r.label, "worst": w, "value": v, "front": "breaks" if b else "holds"}
+        {
+            "short": _short(r.name, r.label),
+            "label": r.label,
+            "worst": w,
+            "value": v,
+            "front": "breaks" if b else "holds",
+        }
         for r in rows
         for v, w, b in zip(r.values, r.worst_months, r.front_breaks, strict=True)
     ]
-    y = alt.Y("label:N", sort=order, title=None, axis=alt.Axis(labelLimit=360))
+    y = alt.Y("short:N", sort=order, title=None)
     x_axis = alt.Axis(
         title="Worst month to open talks",
         values=MONTH_AXIS.values,
@@ -321,7 +388,10 @@ def sensitivity_chart(p: TimingParams = DEFAULTS) -> alt.LayerChart:
             x=alt.X("lo:Q", axis=x_axis, scale=alt.Scale(domain=[0, tm.N_MONTHS - 1])),
             x2="hi:Q",
             y=y,
-            tooltip=[alt.Tooltip("shift:Q", title="Shift (months)")],
+            tooltip=[
+                alt.Tooltip("label:N", title="Assumption"),
+                alt.Tooltip("shift:Q", title="Shift (months)"),
+            ],
         )
     )
     dots = (
@@ -338,7 +408,12 @@ def sensitivity_chart(p: TimingParams = DEFAULTS) -> alt.LayerChart:
                     domain=["holds", "breaks"], range=[palette.BLUE, palette.VERMILION]
                 ),
             ),
-            tooltip=["label:N", "value:Q", "worst:Q", "front:N"],
+            tooltip=[
+                alt.Tooltip("label:N", title="Assumption"),
+                alt.Tooltip("value:Q", title="Value"),
+                alt.Tooltip("worst:Q", title="Worst month (months after Aug 2024)"),
+                alt.Tooltip("front:N", title="Front"),
+            ],
         )
     )
     default = rows[0].default_worst
@@ -349,13 +424,14 @@ def sensitivity_chart(p: TimingParams = DEFAULTS) -> alt.LayerChart:
             subtitle=[
                 "Each assumption swept over its range, others at defaults.",
                 f"Black line: the default worst month ({tm.month_name(default)}).",
-                "Red dots: the front breaks, so the worst months are the failed late openings.",
+                "Vermilion dots: the front breaks, so the worst months are the failed late"
+                " openings.",
             ],
         ),
         description=(
             "Range chart: for each model assumption, the span of worst opening months found "
             "when that assumption alone is varied across its declared range."
         ),
-        # Beside its labels (up to 300 px in a browser's sans-serif), the chart fits the column.
-        width=300,
+        # Beside its short labels, the chart fits the column.
+        width=420,
     )

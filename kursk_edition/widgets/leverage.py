@@ -19,6 +19,7 @@ from kursk_edition.models.leverage import (
     TALKS_PARAMS,
     LeverageParams,
     SettlementOutcome,
+    TalksWindow,
     day_to_date,
     leverage_at_settlement,
 )
@@ -83,9 +84,18 @@ def slider_label(name: str) -> str:
 class LeveragePanel(widgets.VBox):
     """Sliders, a readout and a chart. ``sliders[name].value = x`` updates ``readout.value``."""
 
-    def __init__(self, fixed: LeverageParams = DEFAULTS) -> None:
+    def __init__(self, fixed: LeverageParams = DEFAULTS, **start: float) -> None:
         self.fixed = fixed
         self.sliders = {name: _make_slider(name) for name in PANEL_SLIDERS}
+        unknown = set(start) - set(self.sliders)
+        if unknown:
+            raise TypeError(f"not a slider of the panel: {', '.join(sorted(unknown))}")
+        # Out-of-range values raise ValueError naming the parameter, as the model does.
+        talks = {k: v for k, v in start.items() if k in TALKS_PARAMS}
+        TalksWindow(**talks)
+        fixed.replace(**{k: v for k, v in start.items() if k in PARAMS})
+        for name, value in start.items():
+            self.sliders[name].value = value
         self.readout = widgets.HTML()
         self.readout.add_class("kursk-readout")
         self.outcome: SettlementOutcome | None = None
@@ -126,9 +136,23 @@ class LeveragePanel(widgets.VBox):
             self.chart = static_chart(talks=(start, length), params=params)
 
 
-def leverage_panel(fixed: LeverageParams = DEFAULTS) -> LeveragePanel:
-    """Build the panel; ``fixed`` sets the model parameters that have no slider."""
-    return LeveragePanel(fixed)
+def leverage_panel(
+    fixed: LeverageParams = DEFAULTS,
+    *,
+    talks_start: float | None = None,
+    talks_length: float | None = None,
+    rate1: float | None = None,
+    reinforcement: float | None = None,
+) -> LeveragePanel:
+    """Build the panel; ``fixed`` sets the model parameters that have no slider, the others set
+    the sliders' starting values (the web chart's "same scenario in the notebook" line)."""
+    start = {
+        "talks_start": talks_start,
+        "talks_length": talks_length,
+        "rate1": rate1,
+        "reinforcement": reinforcement,
+    }
+    return LeveragePanel(fixed, **{k: v for k, v in start.items() if v is not None})
 
 
 def live_panel() -> LeveragePanel | None:

@@ -73,8 +73,16 @@ def _slider(name: str) -> widgets.Widget:
 class TimingPanel(widgets.VBox):
     """Sliders, a readout and the chart; set ``sliders[name].value`` to drive it from code."""
 
-    def __init__(self) -> None:
+    def __init__(self, **start: float) -> None:
         self.sliders: dict[str, widgets.Widget] = {name: _slider(name) for name in SLIDERS}
+        unknown = set(start) - set(self.sliders)
+        if unknown:
+            raise TypeError(f"not a slider of the panel: {', '.join(sorted(unknown))}")
+        # Out-of-range values raise ValueError naming the parameter, as the model does.
+        TimingParams.of(start)
+        for name, value in start.items():
+            slider = self.sliders[name]
+            slider.value = int(value) if name == "talks_open" else value
         self.readout = widgets.HTML()
         self.readout.add_class("kursk-readout")
         self.chart = live_chart(static_chart(self.values()))
@@ -97,9 +105,22 @@ class TimingPanel(widgets.VBox):
             redraw(self.chart, static_chart, values)
 
 
-def timing_panel() -> TimingPanel:
-    """The interactive panel for a live notebook (a ``VBox``)."""
-    return TimingPanel()
+def timing_panel(
+    *,
+    talks_open: int | None = None,
+    reserve_pct: float | None = None,
+    deliveries: float | None = None,
+    stall: float | None = None,
+) -> TimingPanel:
+    """The interactive panel for a live notebook (a ``VBox``), its sliders starting at the given
+    values (the web chart's "same scenario in the notebook" line), else at the defaults."""
+    start = {
+        "talks_open": talks_open,
+        "reserve_pct": reserve_pct,
+        "deliveries": deliveries,
+        "stall": stall,
+    }
+    return TimingPanel(**{k: v for k, v in start.items() if v is not None})
 
 
 def live_panel() -> TimingPanel | None:

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from kursk_edition.errors import DataError
 from kursk_edition.record import datasets, registry, scorecard
 from kursk_edition.record.bibliography import published
+from kursk_edition.record.errors import DataError
 
 
 def test_every_forecast_and_recommendation_has_exactly_one_assessment() -> None:

@@ -20,7 +20,6 @@ from kursk_edition.charts.leverage import (
     interactive_chart,
     static_chart,
 )
-from kursk_edition.errors import DataError
 from kursk_edition.models.leverage import (
     PARAMS,
     TALKS_PARAMS,
@@ -35,6 +34,7 @@ from kursk_edition.record.bibliography import load_bibliography
 from kursk_edition.record.datasets import HELD_AREA as HELD_AREA_CSV
 from kursk_edition.record.datasets import HELD_AREA_COLUMNS as COLUMNS
 from kursk_edition.record.datasets import load_held_area
+from kursk_edition.record.errors import DataError
 
 
 @pytest.fixture(scope="module")

@@ -11,9 +11,9 @@ import pytest
 import yaml
 
 from kursk_edition import ROOT
-from kursk_edition.errors import DataError
 from kursk_edition.record import registry, validate
 from kursk_edition.record.bibliography import BIBLIOGRAPHY
+from kursk_edition.record.errors import DataError
 
 ARTICLE = ROOT.parent / "shared" / "source" / "article.txt"
 

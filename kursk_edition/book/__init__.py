@@ -26,8 +26,8 @@ from kursk_edition.book import charts, pages, paragraphs, printed, prose, reader
 from kursk_edition.book.notebooks import execution_inputs
 from kursk_edition.chapters import markdown_text
 from kursk_edition.charts.render import BUILD_ENV_VAR
-from kursk_edition.errors import DataError, one_line
 from kursk_edition.record import registry as paragraph_registry
+from kursk_edition.record.errors import DataError, one_line
 from kursk_edition.record.validate import validate_record
 
 LOGGER = logging.getLogger(__name__)

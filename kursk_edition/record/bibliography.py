@@ -23,7 +23,7 @@ from pybtex.database import BibliographyData, BibliographyDataError, parse_strin
 from pybtex.scanner import PybtexSyntaxError
 
 from kursk_edition import ROOT
-from kursk_edition.errors import DataError
+from kursk_edition.record.errors import DataError
 from kursk_edition.record.files import read_text
 
 BIBLIOGRAPHY = ROOT / "references.bib"

@@ -7,7 +7,7 @@ from typing import Any
 
 import yaml
 
-from kursk_edition.errors import DataError
+from kursk_edition.record.errors import DataError
 
 # libyaml's loader when PyYAML has it: the same documents, faster.
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)

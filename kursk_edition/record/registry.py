@@ -15,8 +15,8 @@ from urllib.parse import quote as percent_encode
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from kursk_edition import DATA
-from kursk_edition.errors import DataError
 from kursk_edition.record.bibliography import load_bibliography
+from kursk_edition.record.errors import DataError
 from kursk_edition.record.files import load_yaml, pydantic_location
 
 REGISTRY = DATA / "paragraphs.yml"

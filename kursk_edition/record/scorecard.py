@@ -17,8 +17,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from kursk_edition import DATA
-from kursk_edition.errors import DataError
 from kursk_edition.record.bibliography import load_bibliography, published
+from kursk_edition.record.errors import DataError
 from kursk_edition.record.files import load_yaml, pydantic_location
 from kursk_edition.record.registry import Registry, registry
 

@@ -11,7 +11,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from kursk_edition.errors import DataError
+from kursk_edition.record.errors import DataError
 from kursk_edition.record.files import read_text
 
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")

@@ -10,7 +10,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from kursk_edition import DATA
-from kursk_edition.errors import DataError
+from kursk_edition.record.errors import DataError
 from kursk_edition.record.files import load_yaml, pydantic_location
 
 UPDATES = DATA / "updates.yml"

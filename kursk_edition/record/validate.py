@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from kursk_edition import DATA, ROOT
-from kursk_edition.errors import DataError
 from kursk_edition.record import datasets
 from kursk_edition.record.bibliography import BIBLIOGRAPHY, load_bibliography
+from kursk_edition.record.errors import DataError
 from kursk_edition.record.files import load_yaml, read_text
 from kursk_edition.record.registry import REGISTRY, Registry, load_registry
 from kursk_edition.record.scorecard import load_scorecard

@@ -157,6 +157,15 @@ CASES = [
         r"paragraphs\.yml \[p01\]: field 'annotations\.cite'",
     ),
     (
+        "registry-title-markup",
+        replace(
+            "data/paragraphs.yml",
+            'title: "Two aims behind the Kursk surprise"',
+            'title: "Two aims <script>alert(1)</script>"',
+        ),
+        r"paragraphs\.yml \[p01\]: field 'title': String should match pattern",
+    ),
+    (
         "registry-claim-type",
         replace("data/paragraphs.yml", "type: forecast", "type: prophecy"),
         r"paragraphs\.yml \[p\d\d\]: field 'claims\.\d+\.type'",
@@ -382,7 +391,7 @@ CASES = [
     (
         "chapter-unknown-cite",
         replace("chapters/04-front-and-peace.md", "{cite:p}`kiel2024apr`", "{cite:p}`kiel2099`"),
-        r"04-front-and-peace\.md \[line 33\]: field '\{cite\}': unknown cite key 'kiel2099'",
+        r"04-front-and-peace\.md \[line \d+\]: field '\{cite\}': unknown cite key 'kiel2099'",
     ),
     (
         "chapter-not-utf8",

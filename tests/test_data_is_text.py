@@ -19,7 +19,6 @@ from conftest import ROOT, run_build
 pytestmark = pytest.mark.build
 
 MARKUP = '<img id="kursk-injected" src="x"><script id="kursk-injected">alert(1)</script>'
-SHORT_MARKUP = '<i id="kursk-injected">x</i>'  # for fields with a length limit (titles)
 IGNORE = shutil.ignore_patterns(
     ".venv", "_build", ".git", "node_modules", "__pycache__", ".*cache*", "*.egg-info"
 )
@@ -82,7 +81,7 @@ def injected_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     book = tmp_path_factory.mktemp("markup") / "book"
     shutil.copytree(ROOT, book, ignore=IGNORE)
     registry = "data/paragraphs.yml"
-    inject_yaml(book, registry, "- id: p01", "title:", SHORT_MARKUP)  # headings
+    # (Titles are repeated as chapter headings and refuse markup: tests/test_bad_input.py.)
     inject_folded(book, registry, "- id: p01", "paraphrase:")  # paraphrases
     inject_yaml(book, registry, 'anchor: "defeat is not inevitable"', "note:")  # notes
     inject_yaml(book, registry, "- id: p01-c3", "text:")  # scorecard claims
@@ -103,10 +102,10 @@ def test_markup_in_data_never_becomes_an_element(injected_site: Path) -> None:
         parser.feed(text)
         assert parser.found == [], f"{page.relative_to(injected_site)}: {parser.found}"
         pages[page.relative_to(injected_site).as_posix()] = text
-    # The marker is shown as text where the data appears: headings, paraphrase and notes
-    # (chapter 1), the scorecard's claims and reasoning, and the charts' data tables.
+    # The marker is shown as text where the data appears: paraphrase and notes (chapter 1), the
+    # scorecard's claims and reasoning, and the charts' data tables.
     # (Sphinx's smart quotes may curl the quotes of the shown text.)
     shown = re.compile(r"&lt;(img|i) id=(&quot;|&#34;|\W)kursk-injected")
     for page in ("chapters/01-two-aims.html", "chapters/scorecard.html", "chapters/models.html"):
         assert shown.search(pages[page]), page
-    assert len(shown.findall(pages["chapters/01-two-aims.html"])) >= 3
+    assert len(shown.findall(pages["chapters/01-two-aims.html"])) >= 2

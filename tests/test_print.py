@@ -26,7 +26,8 @@ OVERFULL_TOLERANCE_PT = 5.0
 # Sentences that only make sense in a browser. Chart captions and prose say, in print, what
 # the figure shows at its defaults and what the web edition's controls would change.
 WEB_ONLY = re.compile(
-    r"\b(hover(ing)? (over|for)|click(ing)? (on|a|the)|drag(ging)? (the|a)|"
+    # ("double-click a chapter" is JupyterLab's, on the reader's own computer: allowed.)
+    r"\b(hover(ing)? (over|for)|(?<!double-)click(ing)? (on|a|the)|drag(ging)? (the|a)|"
     r"move the \w+ slider|pick a category|the live panel)\b",
     re.IGNORECASE,
 )

@@ -43,7 +43,8 @@ class Annotation(_Strict):
 
 class Paragraph(_Strict):
     id: str = Field(pattern=r"^p(0[1-9]|1[0-2])$")
-    title: str = Field(min_length=3, max_length=80)
+    # Chapters repeat a title as a heading (checked at build time), so it holds no markup.
+    title: str = Field(min_length=3, max_length=80, pattern=r"^[^<>`{}*_\[\]]+$")
     paraphrase: str = Field(min_length=100)
     quote: str = Field(min_length=3)
     claims: list[Claim] = Field(min_length=1)

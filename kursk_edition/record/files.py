@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
+from pydantic import BaseModel, ValidationError
 
 from kursk_edition.record.errors import DataError
 
+M = TypeVar("M", bound=BaseModel)
 # libyaml's loader when PyYAML has it: the same documents, faster.
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -46,6 +48,18 @@ def load_yaml(path: Path) -> Any:
     if not isinstance(data, dict):
         raise DataError(path, "(top level)", "expected a mapping of fields")
     return data
+
+
+def load_model(path: Path, model: type[M], items: str, key: str) -> M:
+    """The YAML file checked against a pydantic ``model``; the first problem raises
+    ``DataError`` naming the item (by its ``key`` field, within the list ``items``) and field."""
+    data = load_yaml(path)
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where, field = pydantic_location(data, first["loc"], items, key)
+        raise DataError(path, field, first["msg"], where=where or None) from None
 
 
 def pydantic_location(data: Any, loc: tuple[Any, ...], items: str, key: str) -> tuple[str, str]:

@@ -12,12 +12,12 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import quote as percent_encode
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from kursk_edition import DATA
 from kursk_edition.record.bibliography import load_bibliography
 from kursk_edition.record.errors import DataError
-from kursk_edition.record.files import load_yaml, pydantic_location
+from kursk_edition.record.files import load_model
 
 REGISTRY = DATA / "paragraphs.yml"
 PARAGRAPH_COUNT = 12
@@ -120,13 +120,7 @@ def deep_link(article_url: str, quote: str) -> str:
 
 def load_registry(path: Path = REGISTRY) -> Registry:
     """Parse and check the registry's structure; cross-references are checked by ``validate``."""
-    data = load_yaml(path)
-    try:
-        registry = Registry.model_validate(data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where, field = pydantic_location(data, first["loc"], "paragraphs", "id")
-        raise DataError(path, field, first["msg"], where=where or None) from None
+    registry = load_model(path, Registry, "paragraphs", "id")
 
     ids = [p.id for p in registry.paragraphs]
     if len(ids) != PARAGRAPH_COUNT:

@@ -14,12 +14,12 @@ from datetime import date
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from kursk_edition import DATA
 from kursk_edition.record.bibliography import load_bibliography, published
 from kursk_edition.record.errors import DataError
-from kursk_edition.record.files import load_yaml, pydantic_location
+from kursk_edition.record.files import load_model
 from kursk_edition.record.registry import Registry, registry
 
 ASSESSMENTS = DATA / "assessments.yml"
@@ -77,13 +77,7 @@ def load_scorecard(path: Path = ASSESSMENTS, reg: Registry | None = None) -> Sco
     """The assessments: one per forecast claim, verdicts from the allowed set, each citing at
     least one source dated after the article."""
     reg = reg or registry()
-    data = load_yaml(path)
-    try:
-        card = Scorecard.model_validate(data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where, field = pydantic_location(data, first["loc"], "assessments", "claim")
-        raise DataError(path, field, first["msg"], where=where or None) from None
+    card = load_model(path, Scorecard, "assessments", "claim")
 
     kinds = {c.id: c.type for c in reg.claims() if c.type in SCALES}
     seen: dict[str, int] = {}

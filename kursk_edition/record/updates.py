@@ -7,11 +7,11 @@ from datetime import date
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from kursk_edition import DATA
 from kursk_edition.record.errors import DataError
-from kursk_edition.record.files import load_yaml, pydantic_location
+from kursk_edition.record.files import load_model
 
 UPDATES = DATA / "updates.yml"
 
@@ -34,13 +34,7 @@ class UpdateLog(BaseModel):
 
 def load_updates(path: Path = UPDATES) -> list[Update]:
     """The log's entries, newest first (in file order within a day)."""
-    data = load_yaml(path)
-    try:
-        log = UpdateLog.model_validate(data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where, field = pydantic_location(data, first["loc"], "updates", "where")
-        raise DataError(path, field, first["msg"], where=where or None) from None
+    log = load_model(path, UpdateLog, "updates", "where")
     today = date.today()
     for number, entry in enumerate(log.updates, start=1):
         if entry.date > today:

@@ -34,6 +34,17 @@ def page_title(doc: str) -> str:
     raise AssertionError(f"{doc}.md has no level-1 heading")
 
 
+def pdf_outline(pdf: Path) -> str:
+    """The PDF's bookmarks, as pdftohtml's XML writes them (empty if it has none)."""
+    xml = subprocess.run(
+        ["pdftohtml", "-xml", "-i", "-stdout", "-q", str(pdf)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return xml[xml.index("<outline>") :] if "<outline>" in xml else ""
+
+
 def run_build(out: Path, builder: str, source: Path = ROOT) -> subprocess.CompletedProcess[str]:
     # A plain `jupyter-book build`, without the flag the Makefile exports: the extension must
     # make its kernels book-build kernels by itself (no live widgets, no CDN renderer).

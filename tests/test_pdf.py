@@ -6,7 +6,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import page_title, toc_files
+from conftest import page_title, pdf_outline, toc_files
 
 pytestmark = [pytest.mark.tex, pytest.mark.build]
 
@@ -48,13 +48,7 @@ def test_no_widget_repr_in_pdf(pdf_path: Path) -> None:
 
 
 def test_pdf_has_an_outline_of_chapters_and_paragraphs(pdf_path: Path) -> None:
-    xml = subprocess.run(
-        ["pdftohtml", "-xml", "-i", "-stdout", "-q", str(pdf_path)],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    outline = xml[xml.index("<outline>") :] if "<outline>" in xml else ""
+    outline = pdf_outline(pdf_path)
     assert outline, "the PDF has no bookmarks"
     for doc in toc_files():
         assert normalise(page_title(doc)) in normalise(outline), doc

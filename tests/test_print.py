@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import ROOT
+from conftest import ROOT, pdf_outline
 
 from kursk_edition.book import printed as print_edition
 
@@ -110,16 +110,6 @@ def overfull_boxes(log: str, tolerance: float = OVERFULL_TOLERANCE_PT) -> list[s
     return found
 
 
-def outline(pdf: Path) -> str:
-    xml = subprocess.run(
-        ["pdftohtml", "-xml", "-i", "-stdout", "-q", str(pdf)],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    return xml[xml.index("<outline>") :] if "<outline>" in xml else ""
-
-
 def configured_web_address() -> str:
     config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
     return print_edition.web_address_from(config.get("html", {}).get("baseurl"))
@@ -164,7 +154,7 @@ class TestPrintedBook:
         assert broken == []
 
     def test_one_bibliography(self, pdf_path: Path) -> None:
-        titles = re.findall(r">([^<]*)</item>", outline(pdf_path))
+        titles = re.findall(r">([^<]*)</item>", pdf_outline(pdf_path))
         assert [t for t in titles if "Bibliography" in t] == ["Bibliography"]
 
     def test_no_instructions_meant_for_a_browser(self, pdf_path: Path) -> None:

@@ -82,6 +82,19 @@ WIDTH, HEIGHT = 560, 320
 _STATIC_X = alt.Axis(format="%b %Y", tickCount=alt.TickCount(interval="month", step=2))
 
 
+def _static_y() -> alt.Y:
+    return alt.Y(
+        "km2:Q",
+        title="Area held by Ukraine in Kursk oblast (km²)",
+        scale=alt.Scale(domain=list(Y_DOMAIN)),
+    )
+
+
+def _day_text(day: float) -> str:
+    """A model day as a date for titles ("never" for a salient that is never gone)."""
+    return "never" if math.isinf(day) else day_to_date(day).strftime("%d %b %Y")
+
+
 def _side(claimant: str) -> str:
     """Group a claimant for colour: Ukrainian claims, Russian claims, or independent estimates."""
     if claimant.startswith("Ukraine"):
@@ -383,17 +396,13 @@ def static_chart(
     values = params.as_dict()
     curve = _curve_frame("Model", params)
     gone = gone_day(params)
-    gone_text = "never" if math.isinf(gone) else day_to_date(gone).strftime("%d %b %Y")
+    gone_text = _day_text(gone)
     line = (
         alt.Chart(curve)
         .mark_line(color=MODEL_GREY, strokeWidth=2)
         .encode(
             x=alt.X("date:T", title=None, axis=_STATIC_X),
-            y=alt.Y(
-                "km2:Q",
-                title="Area held by Ukraine in Kursk oblast (km²)",
-                scale=alt.Scale(domain=list(Y_DOMAIN)),
-            ),
+            y=_static_y(),
         )
     )
     layers: list[alt.Chart] = [line, _points(observed)]
@@ -433,17 +442,13 @@ def counterfactual_chart(
     label = f"Recapture {reinforcement:.0%} slower"
     frames = pd.concat([_curve_frame("As fitted", base), _curve_frame(label, alt_params)])
     gone_base, gone_alt = gone_day(base), gone_day(alt_params)
-    fmt = lambda d: "never" if math.isinf(d) else day_to_date(d).strftime("%d %b %Y")  # noqa: E731
+    fmt = _day_text
     lines = (
         alt.Chart(frames)
         .mark_line(strokeWidth=2, color=MODEL_GREY)
         .encode(
             x=alt.X("date:T", title=None, axis=_STATIC_X),
-            y=alt.Y(
-                "km2:Q",
-                title="Area held by Ukraine in Kursk oblast (km²)",
-                scale=alt.Scale(domain=list(Y_DOMAIN)),
-            ),
+            y=_static_y(),
             # The model's lines in the model's grey, told apart by their dashes.
             strokeDash=alt.StrokeDash(
                 "scenario:N",
